@@ -1,0 +1,82 @@
+"""Plotly figure dicts for the pages. Pure: rows in, JSON-ready dicts out.
+
+Money arrives as Decimal and is turned into float here, at the last step, for drawing only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+_FONT = {"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 12}
+_ACCENT = "#4f46e5"
+
+
+def _layout(**extra: Any) -> dict[str, Any]:
+    layout = {
+        "margin": {"l": 56, "r": 16, "t": 8, "b": 40},
+        "font": _FONT,
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "hovermode": "x unified",
+        "yaxis": {"tickprefix": "$", "gridcolor": "#e5e7eb", "rangemode": "tozero"},
+        "xaxis": {"gridcolor": "#f3f4f6"},
+        "height": 280,
+    }
+    layout.update(extra)
+    return layout
+
+
+def spend_over_time(rows: Iterable[Mapping[str, Any]], first: date, last: date) -> dict[str, Any]:
+    """A line of daily spend from ``first`` to ``last``; days without calls show as $0.
+
+    ``rows``: dicts with ``day`` (date) and ``cost_usd`` (Decimal USD).
+    """
+    by_day = {row["day"]: row["cost_usd"] for row in rows}
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": "Spend",
+                "x": [d.isoformat() for d in days],
+                "y": [float(by_day.get(d, Decimal("0"))) for d in days],
+                "line": {"color": _ACCENT, "width": 2},
+                "marker": {"size": 4},
+                "hovertemplate": "%{y:$,.2f}<extra></extra>",
+            }
+        ],
+        "layout": _layout(),
+    }
+
+
+def spend_by_feature(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Horizontal bars of spend per feature, largest on top.
+
+    ``rows``: dicts with ``feature`` ("" = unattributed) and ``cost_usd`` (Decimal USD).
+    """
+    rows = list(rows)
+    names = [row["feature"] or "(unattributed)" for row in rows][::-1]
+    values = [float(row["cost_usd"]) for row in rows][::-1]
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "x": values,
+                "y": names,
+                "marker": {"color": _ACCENT},
+                "hovertemplate": "%{y}: %{x:$,.2f}<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            hovermode="closest",
+            height=max(160, 48 + 36 * len(names)),
+            xaxis={"tickprefix": "$", "gridcolor": "#e5e7eb", "rangemode": "tozero"},
+            yaxis={"automargin": True},
+            margin={"l": 16, "r": 16, "t": 8, "b": 40},
+        ),
+    }

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from ingest.models import LLMCall, Span
+
+
+@admin.register(Span)
+class SpanAdmin(admin.ModelAdmin):
+    list_display = ["name", "trace_id", "span_id", "start_time", "duration_ms", "project"]
+    list_filter = ["project"]
+    search_fields = ["trace_id", "span_id", "name"]
+    list_select_related = ["project"]
+    show_full_result_count = False
+
+
+@admin.register(LLMCall)
+class LLMCallAdmin(admin.ModelAdmin):
+    list_display = [
+        "start_time", "provider", "response_model", "input_tokens", "output_tokens",
+        "cost_usd", "feature", "segment", "project",
+    ]
+    list_filter = ["project", "provider", "feature", "segment"]
+    search_fields = ["trace_id", "span_id", "request_model", "response_model"]
+    list_select_related = ["project"]
+    show_full_result_count = False

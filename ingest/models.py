@@ -1,0 +1,163 @@
+"""Facts that arrive from outside: every span, and one LLMCall row per model call."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Count, DecimalField, Q, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
+
+ZERO_USD = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=10))
+
+
+class ProjectScopedQuerySet(models.QuerySet):
+    def for_project(self, project_id: int):
+        return self.filter(project_id=project_id)
+
+    def between(self, start: datetime | None, end: datetime | None):
+        """Rows whose ``start_time`` is in [start, end); either bound may be None."""
+        qs = self
+        if start is not None:
+            qs = qs.filter(start_time__gte=start)
+        if end is not None:
+            qs = qs.filter(start_time__lt=end)
+        return qs
+
+    def on_days(self, first: date, last: date):
+        """Rows from UTC midnight of ``first`` to the end of ``last`` (both inclusive)."""
+        start = datetime.combine(first, time.min, tzinfo=UTC)
+        end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC)
+        return self.between(start, end)
+
+
+class Span(models.Model):
+    project = models.ForeignKey("finops.Project", on_delete=models.CASCADE)
+    trace_id = models.CharField(max_length=32)
+    span_id = models.CharField(max_length=16)
+    parent_span_id = models.CharField(max_length=16, blank=True)
+    name = models.CharField(max_length=500)
+    kind = models.PositiveSmallIntegerField(default=0)
+    start_time = models.DateTimeField()
+    end_time = models.DateTimeField()
+    duration_ms = models.FloatField()
+    status_code = models.PositiveSmallIntegerField(default=0)
+    status_message = models.TextField(blank=True)
+    scope = models.CharField(max_length=200, blank=True)
+    attributes = models.JSONField(default=dict)
+    resource = models.JSONField(default=dict)
+    events = models.JSONField(default=list)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "trace_id", "span_id"], name="span_unique_per_project"
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "start_time"], name="span_project_time")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.trace_id}/{self.span_id})"
+
+
+class LLMCallQuerySet(ProjectScopedQuerySet):
+    def unpriced(self) -> LLMCallQuerySet:
+        return self.filter(cost_usd__isnull=True)
+
+    def totals(self) -> dict:
+        """One dict: calls, input_tokens, output_tokens, cache_read_tokens (ints),
+        cost_usd (Decimal USD, priced calls only), unpriced (int)."""
+        return self.aggregate(
+            calls=Count("id"),
+            input_tokens=Coalesce(Sum("input_tokens"), 0),
+            output_tokens=Coalesce(Sum("output_tokens"), 0),
+            cache_read_tokens=Coalesce(Sum("cache_read_tokens"), 0),
+            cost_usd=Coalesce(Sum("cost_usd"), ZERO_USD),
+            unpriced=Count("id", filter=Q(cost_usd__isnull=True)),
+        )
+
+    def by_day(self):
+        """Dicts ``{day: date (UTC), calls: int, cost_usd: Decimal USD}``, oldest first."""
+        return (
+            self.annotate(day=TruncDate("start_time"))
+            .values("day")
+            .annotate(calls=Count("id"), cost_usd=Coalesce(Sum("cost_usd"), ZERO_USD))
+            .order_by("day")
+        )
+
+    def by_feature(self):
+        """Dicts ``{feature: str ("" = unattributed), calls: int, cost_usd: Decimal USD}``,
+        most expensive first."""
+        return (
+            self.values("feature")
+            .annotate(calls=Count("id"), cost_usd=Coalesce(Sum("cost_usd"), ZERO_USD))
+            .order_by("-cost_usd", "feature")
+        )
+
+    def unpriced_models(self):
+        """Dicts ``{provider, model, calls}`` of calls without a price, most frequent first."""
+        return (
+            self.unpriced()
+            .values("provider", "request_model", "price_note")
+            .annotate(calls=Count("id"))
+            .order_by("-calls")
+        )
+
+
+class LLMCall(models.Model):
+    project = models.ForeignKey("finops.Project", on_delete=models.CASCADE)
+    trace_id = models.CharField(max_length=32)
+    span_id = models.CharField(max_length=16)
+    parent_span_id = models.CharField(max_length=16, blank=True)
+    start_time = models.DateTimeField()
+    duration_ms = models.FloatField()
+    provider = models.CharField(max_length=200, blank=True)
+    operation = models.CharField(max_length=200, blank=True)
+    request_model = models.CharField(max_length=200, blank=True)
+    response_model = models.CharField(max_length=200, blank=True)
+    input_tokens = models.PositiveBigIntegerField(default=0)
+    output_tokens = models.PositiveBigIntegerField(default=0)
+    cache_read_tokens = models.PositiveBigIntegerField(default=0)
+    cache_write_tokens = models.PositiveBigIntegerField(default=0)
+    reasoning_tokens = models.PositiveBigIntegerField(default=0)
+    has_usage = models.BooleanField(default=True)
+    # NULL means unpriced (unknown model or no usage), which is not the same as free.
+    cost_usd = models.DecimalField(max_digits=20, decimal_places=10, null=True, blank=True)
+    price_source = models.CharField(max_length=100, blank=True)
+    price_note = models.CharField(max_length=300, blank=True)
+    error_type = models.CharField(max_length=200, blank=True)
+    feature = models.CharField(max_length=200, blank=True)
+    template = models.CharField(max_length=200, blank=True)
+    template_version = models.CharField(max_length=200, blank=True)
+    segment = models.CharField(max_length=200, blank=True)
+    customer = models.CharField(max_length=200, blank=True)
+    route = models.CharField(max_length=200, blank=True)
+
+    objects = LLMCallQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "LLM call"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "trace_id", "span_id"], name="llmcall_unique_per_project"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["project", "start_time"], name="llmcall_project_time"),
+            models.Index(fields=["project", "trace_id"], name="llmcall_project_trace"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.response_model or self.request_model} ({self.trace_id}/{self.span_id})"
+
+    @property
+    def is_priced(self) -> bool:
+        return self.cost_usd is not None
+
+    @property
+    def model(self) -> str:
+        return self.response_model or self.request_model

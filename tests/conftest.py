@@ -1,0 +1,49 @@
+"""A small fixture world: project ``acme`` with a viewer (alice) and a finance user (carol),
+and project ``other`` that alice cannot see."""
+
+from __future__ import annotations
+
+import pytest
+
+from finops.models import Membership
+from tests.factories import MembershipFactory, ProjectFactory, UserFactory, issue_key
+
+
+@pytest.fixture
+def project(db):
+    return ProjectFactory(slug="acme", name="Acme Support")
+
+
+@pytest.fixture
+def other_project(db):
+    return ProjectFactory(slug="other", name="Other Co")
+
+
+@pytest.fixture
+def alice(project):
+    return MembershipFactory(user=UserFactory(username="alice"), project=project).user
+
+
+@pytest.fixture
+def carol(project):
+    return MembershipFactory(
+        user=UserFactory(username="carol"), project=project, role=Membership.Role.FINANCE
+    ).user
+
+
+@pytest.fixture
+def viewer_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def finance_client(client, carol):
+    client.force_login(carol)
+    return client
+
+
+@pytest.fixture
+def api_key(project) -> str:
+    """A raw API key of ``project`` with ingest and read rights."""
+    return issue_key(project)
