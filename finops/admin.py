@@ -28,7 +28,15 @@ class MembershipAdmin(admin.ModelAdmin):
 class ApiKeyAdmin(admin.ModelAdmin):
     # Keys are created with `manage.py create_project` / ApiKey.issue so the raw value is
     # shown once; the admin can name, scope and revoke them but never sees the secret.
-    list_display = ["prefix", "name", "project", "can_ingest", "can_read", "created_at", "revoked_at"]
+    list_display = [
+        "prefix",
+        "name",
+        "project",
+        "can_ingest",
+        "can_read",
+        "created_at",
+        "revoked_at",
+    ]
     list_filter = ["project", "can_ingest", "can_read"]
     readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
 

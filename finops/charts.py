@@ -32,9 +32,9 @@ def _layout(**extra: Any) -> dict[str, Any]:
 def spend_over_time(rows: Iterable[Mapping[str, Any]], first: date, last: date) -> dict[str, Any]:
     """A line of daily spend from ``first`` to ``last``; days without calls show as $0.
 
-    ``rows``: dicts with ``day`` (date) and ``cost_usd`` (Decimal USD).
+    ``rows``: dicts with ``day`` (date) and ``spend_usd`` (Decimal USD).
     """
-    by_day = {row["day"]: row["cost_usd"] for row in rows}
+    by_day = {row["day"]: row["spend_usd"] for row in rows}
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     return {
         "data": [
@@ -56,11 +56,11 @@ def spend_over_time(rows: Iterable[Mapping[str, Any]], first: date, last: date) 
 def spend_by_feature(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """Horizontal bars of spend per feature, largest on top.
 
-    ``rows``: dicts with ``feature`` ("" = unattributed) and ``cost_usd`` (Decimal USD).
+    ``rows``: dicts with ``feature`` ("" = unattributed) and ``spend_usd`` (Decimal USD).
     """
     rows = list(rows)
     names = [row["feature"] or "(unattributed)" for row in rows][::-1]
-    values = [float(row["cost_usd"]) for row in rows][::-1]
+    values = [float(row["spend_usd"]) for row in rows][::-1]
     return {
         "data": [
             {

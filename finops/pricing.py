@@ -61,7 +61,7 @@ class UsageTokens:
 
 @dataclass(frozen=True, slots=True)
 class Price:
-    """The priced result. ``cost_usd`` is None when the call cannot be priced; ``reason`` says why."""
+    """The priced result; ``cost_usd`` is None when the call cannot be priced (see ``reason``)."""
 
     cost_usd: Decimal | None
     input_usd: Decimal | None = None
@@ -80,9 +80,7 @@ def provider_id(provider: str) -> str | None:
     return PROVIDER_IDS.get(provider.strip().lower())
 
 
-def price_call(
-    provider: str, model: str, usage: UsageTokens | None, at: datetime
-) -> Price:
+def price_call(provider: str, model: str, usage: UsageTokens | None, at: datetime) -> Price:
     """Price a call made at ``at`` (aware) to ``model`` of ``provider``.
 
     ``usage=None`` means the call reported no token counts (a failed call, or an instrumentation

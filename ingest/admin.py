@@ -17,8 +17,15 @@ class SpanAdmin(admin.ModelAdmin):
 @admin.register(LLMCall)
 class LLMCallAdmin(admin.ModelAdmin):
     list_display = [
-        "start_time", "provider", "response_model", "input_tokens", "output_tokens",
-        "cost_usd", "feature", "segment", "project",
+        "start_time",
+        "provider",
+        "response_model",
+        "input_tokens",
+        "output_tokens",
+        "cost_usd",
+        "feature",
+        "segment",
+        "project",
     ]
     list_filter = ["project", "provider", "feature", "segment"]
     search_fields = ["trace_id", "span_id", "request_model", "response_model"]

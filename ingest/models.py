@@ -70,32 +70,32 @@ class LLMCallQuerySet(ProjectScopedQuerySet):
 
     def totals(self) -> dict:
         """One dict: calls, input_tokens, output_tokens, cache_read_tokens (ints),
-        cost_usd (Decimal USD, priced calls only), unpriced (int)."""
+        spend_usd (Decimal USD, priced calls only), unpriced (int)."""
         return self.aggregate(
             calls=Count("id"),
             input_tokens=Coalesce(Sum("input_tokens"), 0),
             output_tokens=Coalesce(Sum("output_tokens"), 0),
             cache_read_tokens=Coalesce(Sum("cache_read_tokens"), 0),
-            cost_usd=Coalesce(Sum("cost_usd"), ZERO_USD),
+            spend_usd=Coalesce(Sum("cost_usd"), ZERO_USD),
             unpriced=Count("id", filter=Q(cost_usd__isnull=True)),
         )
 
     def by_day(self):
-        """Dicts ``{day: date (UTC), calls: int, cost_usd: Decimal USD}``, oldest first."""
+        """Dicts ``{day: date (UTC), calls: int, spend_usd: Decimal USD}``, oldest first."""
         return (
             self.annotate(day=TruncDate("start_time"))
             .values("day")
-            .annotate(calls=Count("id"), cost_usd=Coalesce(Sum("cost_usd"), ZERO_USD))
+            .annotate(calls=Count("id"), spend_usd=Coalesce(Sum("cost_usd"), ZERO_USD))
             .order_by("day")
         )
 
     def by_feature(self):
-        """Dicts ``{feature: str ("" = unattributed), calls: int, cost_usd: Decimal USD}``,
+        """Dicts ``{feature: str ("" = unattributed), calls: int, spend_usd: Decimal USD}``,
         most expensive first."""
         return (
             self.values("feature")
-            .annotate(calls=Count("id"), cost_usd=Coalesce(Sum("cost_usd"), ZERO_USD))
-            .order_by("-cost_usd", "feature")
+            .annotate(calls=Count("id"), spend_usd=Coalesce(Sum("cost_usd"), ZERO_USD))
+            .order_by("-spend_usd", "feature")
         )
 
     def unpriced_models(self):

@@ -137,7 +137,9 @@ def _decode_protobuf(body: bytes) -> DecodedBatch:
     try:
         request.ParseFromString(body)
     except (DecodeError, RuntimeError) as exc:
-        raise OtlpDecodeError(f"body is not a valid protobuf ExportTraceServiceRequest: {exc}")
+        raise OtlpDecodeError(
+            f"body is not a valid protobuf ExportTraceServiceRequest: {exc}"
+        ) from None
     batch = DecodedBatch(spans=[])
     for resource_spans in request.resource_spans:
         resource = _pb_attributes(resource_spans.resource.attributes)

@@ -26,7 +26,8 @@ def otlp_traces(request: HttpRequest) -> HttpResponse:
     raw_key = ApiKey.raw_from_headers(request.headers)
     if not raw_key:
         return _error(
-            401, "missing API key: send 'Authorization: Bearer <key>' or 'x-api-key: <key>'",
+            401,
+            "missing API key: send 'Authorization: Bearer <key>' or 'x-api-key: <key>'",
             content_type,
             code=16,
         )
@@ -57,9 +58,7 @@ def otlp_traces(request: HttpRequest) -> HttpResponse:
         response = _error(503, "storage unavailable, retry later", content_type, code=14)
         response["Retry-After"] = _RETRY_AFTER_S
         return response
-    return HttpResponse(
-        otlp.encode_response(result.batch, content_type), content_type=content_type
-    )
+    return HttpResponse(otlp.encode_response(result.batch, content_type), content_type=content_type)
 
 
 def _read_body(request: HttpRequest, limit: int) -> bytes | None:

@@ -60,7 +60,9 @@ def project_for_api(request) -> Project:
     found = list(projects[:2])
     if len(found) != 1:
         raise exceptions.ValidationError(
-            {"project": "pass ?project=<slug>: this user belongs to "
-             f"{'several' if found else 'no'} projects"}
+            {
+                "project": "pass ?project=<slug>: this user belongs to "
+                f"{'several' if found else 'no'} projects"
+            }
         )
     return found[0]

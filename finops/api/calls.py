@@ -15,18 +15,40 @@ from ingest.models import LLMCall
 
 class CallSerializer(serializers.ModelSerializer):
     cost_usd = serializers.DecimalField(
-        max_digits=20, decimal_places=10, coerce_to_string=True, allow_null=True,
+        max_digits=20,
+        decimal_places=10,
+        coerce_to_string=True,
+        allow_null=True,
         help_text="USD as a decimal string; null when the call could not be priced.",
     )
 
     class Meta:
         model = LLMCall
         fields = [
-            "trace_id", "span_id", "parent_span_id", "start_time", "duration_ms", "provider",
-            "operation", "request_model", "response_model", "input_tokens", "output_tokens",
-            "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "cost_usd",
-            "price_source", "price_note", "error_type", "feature", "template",
-            "template_version", "segment", "customer", "route",
+            "trace_id",
+            "span_id",
+            "parent_span_id",
+            "start_time",
+            "duration_ms",
+            "provider",
+            "operation",
+            "request_model",
+            "response_model",
+            "input_tokens",
+            "output_tokens",
+            "cache_read_tokens",
+            "cache_write_tokens",
+            "reasoning_tokens",
+            "cost_usd",
+            "price_source",
+            "price_note",
+            "error_type",
+            "feature",
+            "template",
+            "template_version",
+            "segment",
+            "customer",
+            "route",
         ]
 
 
@@ -62,7 +84,8 @@ def parse_bound(name: str, value: str | None, *, end: bool = False) -> datetime 
         OpenApiParameter("trace_id", OpenApiTypes.STR, description="32 hex characters"),
         OpenApiParameter("start", OpenApiTypes.STR, description="ISO date or datetime, inclusive"),
         OpenApiParameter(
-            "end", OpenApiTypes.STR,
+            "end",
+            OpenApiTypes.STR,
             description="ISO datetime (exclusive) or date (inclusive: the whole day)",
         ),
     ]

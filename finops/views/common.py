@@ -15,7 +15,9 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 731
 
 
-def get_project_for(request: HttpRequest, slug: str, roles: tuple[str, ...] | None = None) -> Project:
+def get_project_for(
+    request: HttpRequest, slug: str, roles: tuple[str, ...] | None = None
+) -> Project:
     """The project ``slug`` if the user is a member (with one of ``roles``), else 404.
 
     404 rather than 403, so a page does not reveal that another tenant's project exists.
@@ -55,8 +57,11 @@ def day_range(params, today: date | None = None) -> DayRange:
     except ValueError:
         first = last = None
     if (raw_start and first is None) or (raw_end and last is None):
-        return DayRange(default.first, default.last, "Dates must look like 2026-11-01; "
-                        f"showing the last {DEFAULT_DAYS} days.")
+        return DayRange(
+            default.first,
+            default.last,
+            f"Dates must look like 2026-11-01; showing the last {DEFAULT_DAYS} days.",
+        )
     last = last or today
     first = first or last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:

@@ -16,7 +16,10 @@ class Command(BaseCommand):
         parser.add_argument("--name", help="Display name (default: the slug)")
         parser.add_argument("--key", help="Use this API key instead of generating one")
         parser.add_argument(
-            "--member", action="append", default=[], metavar="USERNAME[:ROLE]",
+            "--member",
+            action="append",
+            default=[],
+            metavar="USERNAME[:ROLE]",
             help="Add an existing user (role viewer|engineer|finance|admin, default admin)",
         )
 
