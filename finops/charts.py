@@ -76,7 +76,7 @@ def spend_by_feature(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             hovermode="closest",
             height=max(160, 48 + 36 * len(names)),
             xaxis={"tickprefix": "$", "gridcolor": "#e5e7eb", "rangemode": "tozero"},
-            yaxis={"automargin": True},
+            yaxis={"automargin": True, "ticksuffix": "  "},
             margin={"l": 16, "r": 16, "t": 8, "b": 40},
         ),
     }

@@ -1,0 +1,48 @@
+"""Django admin works for every registered model (changelist, and add where allowed)."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from tests.factories import LLMCallFactory, SpanFactory, UserFactory, issue_key
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [
+    (model._meta.app_label, model._meta.model_name)
+    for model in admin.site._registry
+    if model._meta.app_label in {"finops", "ingest"}
+]
+
+
+@pytest.fixture
+def admin_client(client, project, alice):
+    user = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(user)
+    issue_key(project)
+    LLMCallFactory(project=project)
+    SpanFactory(project=project)
+    return client
+
+
+def test_every_project_model_is_registered():
+    assert {name for _, name in MODELS} == {
+        "project",
+        "membership",
+        "apikey",
+        "span",
+        "llmcall",
+    }
+
+
+@pytest.mark.parametrize(("app", "model"), MODELS)
+def test_admin_changelist_and_change_page_render(admin_client, app, model):
+    changelist = admin_client.get(reverse(f"admin:{app}_{model}_changelist"))
+    registered = next(m for m in admin.site._registry if m._meta.model_name == model)
+    obj = registered.objects.first()
+    change = admin_client.get(reverse(f"admin:{app}_{model}_change", args=[obj.pk]))
+
+    assert changelist.status_code == 200
+    assert change.status_code == 200
