@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 
 from django.conf import settings
@@ -10,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from finops.models import ApiKey, Project
+from finops.models import ApiKey
 from ingest import otlp, services
 
 log = logging.getLogger(__name__)
@@ -18,29 +19,94 @@ log = logging.getLogger(__name__)
 _RETRY_AFTER_S = "5"
 
 
+_MISSING_KEY = "missing API key: send 'Authorization: Bearer <key>' or 'x-api-key: <key>'"
+_MISSING_BASIC = "missing credentials: send 'Authorization: Basic base64(<project slug>:<API key>)'"
+
+
 @csrf_exempt
 @require_POST
 def otlp_traces(request: HttpRequest) -> HttpResponse:
     """``POST /v1/traces``: an OTLP ``ExportTraceServiceRequest`` as protobuf or JSON."""
+    return _receive_traces(request, ApiKey.raw_from_headers(request.headers), _MISSING_KEY)
+
+
+@csrf_exempt
+@require_POST
+def langfuse_otel_traces(request: HttpRequest) -> HttpResponse:
+    """``POST /api/public/otel/v1/traces``, where the Langfuse SDK exports unchanged.
+
+    Langfuse authenticates with Basic auth (public key : secret key): the secret is our API
+    key, the public key must name its project (slug) or the key (its prefix).
+    """
+    public, secret = _basic_credentials(request)
+    return _receive_traces(request, secret, _MISSING_BASIC, public_key=public)
+
+
+@csrf_exempt
+@require_POST
+def otlp_metrics(request: HttpRequest) -> HttpResponse:
+    """``POST /v1/metrics``: authenticated, acknowledged and dropped.
+
+    OpenLIT and Traceloop export metrics next to traces; answering 404 would fill their logs
+    with errors. Costs come from spans, so the metrics are not needed.
+    """
     content_type = request.content_type.lower()
     raw_key = ApiKey.raw_from_headers(request.headers)
+    if not raw_key or _ingest_key(raw_key) is None:
+        return _error(401, _MISSING_KEY if not raw_key else _BAD_KEY, content_type, code=16)
+    if content_type not in otlp.CONTENT_TYPES:
+        return _error(415, _unsupported(content_type), content_type)
+    # An empty message is a valid ExportMetricsServiceResponse in both encodings.
+    return HttpResponse(b"{}" if content_type == otlp.JSON else b"", content_type=content_type)
+
+
+_BAD_KEY = "invalid, revoked or non-ingest API key"
+
+
+def _unsupported(content_type: str) -> str:
+    return (
+        f"unsupported Content-Type {content_type!r}: "
+        "send application/x-protobuf or application/json"
+    )
+
+
+def _ingest_key(raw_key: str) -> ApiKey | None:
+    return (
+        ApiKey.objects.matching(raw_key).filter(can_ingest=True).select_related("project").first()
+    )
+
+
+def _basic_credentials(request: HttpRequest) -> tuple[str, str]:
+    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return "", ""
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        return "", ""
+    public, _, secret = decoded.partition(":")
+    return public, secret
+
+
+def _receive_traces(
+    request: HttpRequest, raw_key: str, missing: str, public_key: str | None = None
+) -> HttpResponse:
+    content_type = request.content_type.lower()
     if not raw_key:
+        return _error(401, missing, content_type, code=16)
+    key = _ingest_key(raw_key)
+    if key is None:
+        return _error(401, _BAD_KEY, content_type, code=16)
+    project = key.project
+    if public_key is not None and public_key not in (project.slug, key.prefix):
         return _error(
             401,
-            "missing API key: send 'Authorization: Bearer <key>' or 'x-api-key: <key>'",
+            "the public key must be the project's slug or the API key's prefix",
             content_type,
             code=16,
         )
-    project = Project.objects.for_api_key(raw_key, ingest=True)
-    if project is None:
-        return _error(401, "invalid, revoked or non-ingest API key", content_type, code=16)
     if content_type not in otlp.CONTENT_TYPES:
-        return _error(
-            415,
-            f"unsupported Content-Type {content_type!r}: "
-            "send application/x-protobuf or application/json",
-            content_type,
-        )
+        return _error(415, _unsupported(content_type), content_type)
     body = _read_body(request, settings.OTLP_MAX_BODY_BYTES)
     if body is None:
         limit = settings.OTLP_MAX_BODY_BYTES
