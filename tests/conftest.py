@@ -9,6 +9,12 @@ from finops.models import Membership
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory, issue_key
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The default PBKDF2 costs ~0.5 s per user; tests need logins, not strong hashes.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def project(db):
     return ProjectFactory(slug="acme", name="Acme Support")

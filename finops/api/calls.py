@@ -60,19 +60,26 @@ class NewestFirst(pagination.CursorPagination):
 
 
 def parse_bound(name: str, value: str | None, *, end: bool = False) -> datetime | None:
-    """A query bound: an ISO datetime, or a date (start: its midnight; end: the next one)."""
+    """A query bound: an ISO datetime, or a date (start: its midnight; end: the next one).
+
+    An invalid or impossible value (2026-02-30) is a 400 naming the parameter.
+    """
     if not value:
         return None
-    moment = parse_datetime(value)
+    try:
+        if len(value) == 10:  # a bare date; parse_datetime would also accept it as midnight
+            day = parse_date(value)
+            moment = None if day is None else datetime.combine(day, time.min, tzinfo=UTC)
+            if moment is not None and end:
+                moment += timedelta(days=1)
+        else:
+            moment = parse_datetime(value)
+    except ValueError:
+        moment = None
     if moment is None:
-        day = parse_date(value) if len(value) == 10 else None
-        if day is None:
-            raise exceptions.ValidationError(
-                {name: f"{value!r} is not an ISO date (2026-11-01) or datetime"}
-            )
-        moment = datetime.combine(day, time.min, tzinfo=UTC)
-        if end:
-            moment += timedelta(days=1)
+        raise exceptions.ValidationError(
+            {name: f"{value!r} is not an ISO date (2026-11-01) or datetime"}
+        )
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment
