@@ -15,6 +15,8 @@ import genai_prices
 from genai_prices import Usage
 
 SOURCE = f"genai-prices {genai_prices.__version__}"
+# Costs are stored as numeric(20, 10); a larger cost for one call means corrupt usage.
+MAX_COST_USD = Decimal(10) ** 9
 
 # OTel GenAI provider names (gen_ai.provider.name / gen_ai.system) → genai-prices provider ids.
 PROVIDER_IDS = {
@@ -108,6 +110,8 @@ def price_call(provider: str, model: str, usage: UsageTokens | None, at: datetim
     except LookupError:
         _remember_unknown(pid, model)
         return Price(cost_usd=None, reason=f"no price for model {model!r}")
+    if calc.total_price >= MAX_COST_USD:
+        return Price(cost_usd=None, reason=f"cost {calc.total_price} USD is out of range")
     return Price(
         cost_usd=calc.total_price,
         input_usd=calc.input_price,

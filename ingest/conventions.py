@@ -7,6 +7,7 @@ renamed attribute is one line in a table, not a new branch of code.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -64,6 +65,8 @@ ATTRIBUTION_KEYS: dict[str, tuple[str, ...]] = {
 
 # Field lengths in the database; longer values are cut rather than rejected.
 MAX_LABEL = 200
+# No single call reads a trillion tokens; larger counts are corrupt data, not usage.
+MAX_TOKENS = 10**12
 
 STATUS_ERROR = 2  # OTLP Status.code for ERROR
 
@@ -103,13 +106,16 @@ def _label(value: Any) -> str:
 
 
 def _tokens(value: Any) -> int | None:
+    """A token count, or None when absent or not a plausible count (text, NaN, ±inf, > 10^12)."""
     if value is None or isinstance(value, bool):
         return None
     try:
-        number = int(float(value))
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
-    return max(number, 0)
+    if not math.isfinite(number) or number > MAX_TOKENS:
+        return None
+    return max(int(number), 0)
 
 
 def extract_call(attributes: Mapping[str, Any], status_code: int = 0) -> CallFields | None:

@@ -7,7 +7,10 @@ reported in ``DecodedBatch.rejected`` and the rest of the batch is kept (OTLP pa
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import math
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,16 +82,21 @@ def decompress(body: bytes, encoding: str, limit: int) -> bytes:
         return body
     if encoding != "gzip":
         raise OtlpDecodeError(f"unsupported Content-Encoding {encoding!r}: send gzip or identity")
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        out = inflater.decompress(body, limit + 1)
-    except zlib.error as exc:
-        raise OtlpDecodeError(f"body is not valid gzip: {exc}") from None
-    if len(out) > limit:
-        raise BodyTooLarge(f"decompressed body exceeds {limit} bytes")
-    if not inflater.eof:
-        raise OtlpDecodeError("gzip body is truncated")
-    return out
+    out = bytearray()
+    data = body
+    while True:  # a gzip stream may hold several members; read them all
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            out += inflater.decompress(data, limit + 1 - len(out))
+        except zlib.error as exc:
+            raise OtlpDecodeError(f"body is not valid gzip: {exc}") from None
+        if len(out) > limit or (inflater.unconsumed_tail and len(out) >= limit):
+            raise BodyTooLarge(f"decompressed body exceeds {limit} bytes")
+        if not inflater.eof:
+            raise OtlpDecodeError("gzip body is truncated")
+        data = inflater.unused_data
+        if not data.strip(b"\x00"):  # trailing padding after the last member is allowed
+            return bytes(out)
 
 
 def decode(body: bytes, content_type: str) -> DecodedBatch:
@@ -115,6 +123,21 @@ def encode_response(batch: DecodedBatch, content_type: str) -> bytes:
         response.partial_success.rejected_spans = batch.rejected
         response.partial_success.error_message = message
     return response.SerializeToString()
+
+
+def clean_text(value: str) -> str:
+    """``value`` without NUL characters, which PostgreSQL text and jsonb cannot store."""
+    return value.replace("\x00", "\ufffd") if "\x00" in value else value
+
+
+def _clean_double(value: float) -> float | str:
+    # NaN and ±Infinity are valid OTLP doubles but not valid JSON (jsonb refuses them).
+    return value if math.isfinite(value) else str(value)
+
+
+def _enum(value: int, highest: int) -> int:
+    """An OTLP enum value, or 0 (unspecified) when outside the known range."""
+    return value if 0 <= value <= highest else 0
 
 
 def encode_error(message: str, content_type: str, code: int = 3) -> bytes:
@@ -144,7 +167,7 @@ def _decode_protobuf(body: bytes) -> DecodedBatch:
     for resource_spans in request.resource_spans:
         resource = _pb_attributes(resource_spans.resource.attributes)
         for scope_spans in resource_spans.scope_spans:
-            scope = scope_spans.scope.name
+            scope = clean_text(scope_spans.scope.name)
             for span in scope_spans.spans:
                 trace_id, span_id = span.trace_id.hex(), span.span_id.hex()
                 parent = _root_if_zero(span.parent_span_id.hex())
@@ -157,18 +180,18 @@ def _decode_protobuf(body: bytes) -> DecodedBatch:
                         trace_id=trace_id,
                         span_id=span_id,
                         parent_span_id=parent,
-                        name=span.name,
-                        kind=span.kind,
+                        name=clean_text(span.name),
+                        kind=_enum(span.kind, 5),
                         start_ns=span.start_time_unix_nano,
                         end_ns=span.end_time_unix_nano,
-                        status_code=span.status.code,
-                        status_message=span.status.message,
+                        status_code=_enum(span.status.code, 2),
+                        status_message=clean_text(span.status.message),
                         attributes=_pb_attributes(span.attributes),
                         resource=resource,
                         scope=scope,
                         events=[
                             {
-                                "name": event.name,
+                                "name": clean_text(event.name),
                                 "time_ns": event.time_unix_nano,
                                 "attributes": _pb_attributes(event.attributes),
                             }
@@ -180,7 +203,7 @@ def _decode_protobuf(body: bytes) -> DecodedBatch:
 
 
 def _pb_attributes(key_values) -> dict[str, Any]:
-    return {kv.key: _pb_value(kv.value) for kv in key_values}
+    return {clean_text(kv.key): _pb_value(kv.value) for kv in key_values}
 
 
 def _pb_value(value) -> Any:
@@ -193,6 +216,10 @@ def _pb_value(value) -> Any:
         return _pb_attributes(value.kvlist_value.values)
     if kind == "bytes_value":
         return value.bytes_value.hex()
+    if kind == "string_value":
+        return clean_text(value.string_value)
+    if kind == "double_value":
+        return _clean_double(value.double_value)
     return getattr(value, kind)
 
 
@@ -222,19 +249,30 @@ def _decode_json(body: bytes) -> DecodedBatch:
     for resource_spans in resource_spans_list:
         if not isinstance(resource_spans, dict):
             raise OtlpDecodeError("each resourceSpans entry must be an object")
-        resource = _json_attributes(_get(resource_spans, "resource", "resource", {}))
+        try:
+            resource = _json_attributes(_get(resource_spans, "resource", "resource", {}))
+        except OtlpDecodeError:
+            raise
+        except _BAD_SHAPE as exc:
+            raise OtlpDecodeError(f"resource attributes: {exc}") from None
         for scope_spans in _json_list(resource_spans, "scopeSpans", "scope_spans"):
             scope_obj = scope_spans.get("scope") or {}
-            scope = str(scope_obj.get("name", "")) if isinstance(scope_obj, dict) else ""
+            scope = (
+                clean_text(str(scope_obj.get("name", ""))) if isinstance(scope_obj, dict) else ""
+            )
             for span in _json_list(scope_spans, "spans", "spans"):
                 try:
                     record = _json_span(span, resource, scope)
-                except (TypeError, ValueError) as exc:
+                except _BAD_SHAPE as exc:
                     name = span.get("name") if isinstance(span, dict) else None
                     batch.reject(f"span {name!r}: {exc}")
                     continue
                 batch.spans.append(record)
     return batch
+
+
+# A span whose JSON has the wrong shape is rejected alone (partial success), never a 500.
+_BAD_SHAPE = (TypeError, ValueError, AttributeError, OverflowError, binascii.Error)
 
 
 def _json_list(obj: dict, camel: str, snake: str) -> list[dict]:
@@ -254,22 +292,24 @@ def _json_span(span: Any, resource: dict[str, Any], scope: str) -> SpanRecord:
     if problem:
         raise ValueError(problem)
     status = span.get("status") or {}
+    if not isinstance(status, dict):
+        raise TypeError("status must be an object")
     return SpanRecord(
         trace_id=trace_id,
         span_id=span_id,
         parent_span_id=parent,
-        name=str(span.get("name", "")),
-        kind=_json_enum(span.get("kind", 0), "SPAN_KIND_"),
+        name=clean_text(str(span.get("name", ""))),
+        kind=_enum(_json_enum(span.get("kind", 0), "SPAN_KIND_"), 5),
         start_ns=int(_get(span, "startTimeUnixNano", "start_time_unix_nano", 0)),
         end_ns=int(_get(span, "endTimeUnixNano", "end_time_unix_nano", 0)),
-        status_code=_json_enum(status.get("code", 0), "STATUS_CODE_"),
-        status_message=str(status.get("message", "")),
+        status_code=_enum(_json_enum(status.get("code", 0), "STATUS_CODE_"), 2),
+        status_message=clean_text(str(status.get("message", ""))),
         attributes=_json_attributes(span),
         resource=resource,
         scope=scope,
         events=[
             {
-                "name": str(event.get("name", "")),
+                "name": clean_text(str(event.get("name", ""))),
                 "time_ns": int(_get(event, "timeUnixNano", "time_unix_nano", 0)),
                 "attributes": _json_attributes(event),
             }
@@ -309,7 +349,7 @@ def _json_attributes(obj: Any) -> dict[str, Any]:
     for item in items:
         if not isinstance(item, dict) or "key" not in item:
             raise ValueError("attributes must be a list of {key, value}")
-        out[str(item["key"])] = _json_value(item.get("value") or {})
+        out[clean_text(str(item["key"]))] = _json_value(item.get("value") or {})
     return out
 
 
@@ -317,22 +357,30 @@ def _json_value(value: Any) -> Any:
     if not isinstance(value, dict) or not value:
         return None
     if "stringValue" in value or "string_value" in value:
-        return str(_get(value, "stringValue", "string_value", ""))
+        return clean_text(str(_get(value, "stringValue", "string_value", "")))
     if "intValue" in value or "int_value" in value:
         return int(_get(value, "intValue", "int_value", 0))  # int64 arrives as a string
     if "doubleValue" in value or "double_value" in value:
-        return float(_get(value, "doubleValue", "double_value", 0.0))
+        return _clean_double(float(_get(value, "doubleValue", "double_value", 0.0)))
     if "boolValue" in value or "bool_value" in value:
         return bool(_get(value, "boolValue", "bool_value", False))
     if "arrayValue" in value or "array_value" in value:
-        inner = _get(value, "arrayValue", "array_value", {}) or {}
-        return [_json_value(v) for v in inner.get("values") or []]
+        values = _inner_values(_get(value, "arrayValue", "array_value", {}))
+        return [_json_value(v) for v in values]
     if "kvlistValue" in value or "kvlist_value" in value:
-        inner = _get(value, "kvlistValue", "kvlist_value", {}) or {}
-        return _json_attributes({"attributes": inner.get("values") or []})
+        values = _inner_values(_get(value, "kvlistValue", "kvlist_value", {}))
+        return _json_attributes({"attributes": values})
     if "bytesValue" in value or "bytes_value" in value:
-        return str(_get(value, "bytesValue", "bytes_value", ""))
+        # OTLP/JSON carries bytes as base64; store hex, as the protobuf path does.
+        raw = str(_get(value, "bytesValue", "bytes_value", ""))
+        return base64.b64decode(raw, validate=True).hex()
     raise ValueError(f"unknown attribute value type {sorted(value)!r}")
+
+
+def _inner_values(inner: Any) -> list:
+    if not isinstance(inner, dict) or not isinstance(inner.get("values") or [], list):
+        raise TypeError("arrayValue and kvlistValue must be objects with a values list")
+    return inner.get("values") or []
 
 
 def _root_if_zero(parent: str) -> str:
