@@ -26,7 +26,9 @@ GEN_AI_USAGE_CACHE_READ = "gen_ai.usage.cache_read.input_tokens"
 GEN_AI_USAGE_CACHE_READ_OLD = "gen_ai.usage.cache_read_input_tokens"
 GEN_AI_USAGE_CACHE_WRITE = "gen_ai.usage.cache_creation.input_tokens"
 GEN_AI_USAGE_CACHE_WRITE_OLD = "gen_ai.usage.cache_creation_input_tokens"
+GEN_AI_USAGE_CACHE_WRITE_SDK = "gen_ai.usage.cache_write.input_tokens"  # anthropic SDK spans
 GEN_AI_USAGE_REASONING = "gen_ai.usage.reasoning.output_tokens"
+GEN_AI_USAGE_REASONING_OLD = "gen_ai.usage.reasoning_tokens"  # OpenLLMetry
 ERROR_TYPE = "error.type"
 
 # --- our own attributes (settable on any span or resource, inherited by descendants) ------
@@ -50,8 +52,12 @@ RESPONSE_MODEL_KEYS = (GEN_AI_RESPONSE_MODEL,)
 INPUT_TOKEN_KEYS = (GEN_AI_USAGE_INPUT_TOKENS, GEN_AI_USAGE_PROMPT_TOKENS)
 OUTPUT_TOKEN_KEYS = (GEN_AI_USAGE_OUTPUT_TOKENS, GEN_AI_USAGE_COMPLETION_TOKENS)
 CACHE_READ_KEYS = (GEN_AI_USAGE_CACHE_READ, GEN_AI_USAGE_CACHE_READ_OLD)
-CACHE_WRITE_KEYS = (GEN_AI_USAGE_CACHE_WRITE, GEN_AI_USAGE_CACHE_WRITE_OLD)
-REASONING_KEYS = (GEN_AI_USAGE_REASONING,)
+CACHE_WRITE_KEYS = (
+    GEN_AI_USAGE_CACHE_WRITE,
+    GEN_AI_USAGE_CACHE_WRITE_SDK,
+    GEN_AI_USAGE_CACHE_WRITE_OLD,
+)
+REASONING_KEYS = (GEN_AI_USAGE_REASONING, GEN_AI_USAGE_REASONING_OLD)
 
 # Attribution dimensions and the keys that carry them, most specific first.
 ATTRIBUTION_KEYS: dict[str, tuple[str, ...]] = {

@@ -124,6 +124,18 @@ def test_current_otel_genai_span_maps_every_field():
             _call(output_tokens=40, reasoning_tokens=32),
             id="reasoning",
         ),
+        # Names seen in captures (tests/data/otlp/FINDINGS.md): the anthropic SDK's own spans
+        # and OpenLLMetry.
+        pytest.param(
+            {"gen_ai.usage.input_tokens": 1300, "gen_ai.usage.cache_write.input_tokens": 200},
+            _call(input_tokens=1300, cache_write_tokens=200),
+            id="anthropic-sdk-cache-write",
+        ),
+        pytest.param(
+            {"gen_ai.usage.output_tokens": 40, "gen_ai.usage.reasoning_tokens": 32},
+            _call(output_tokens=40, reasoning_tokens=32),
+            id="openllmetry-reasoning",
+        ),
     ],
 )
 def test_old_and_new_genai_names_map_to_the_same_fields(attributes, expected):
