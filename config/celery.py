@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -11,4 +12,11 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Periodic jobs live here as code (STYLE §7); each entry says why and how often.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    # Safety net for finalize tasks lost to a worker restart; each run takes idle traces only.
+    "finalize-idle-traces": {
+        "task": "ingest.tasks.finalize_idle_traces_task",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
+}

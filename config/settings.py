@@ -164,6 +164,16 @@ SPECTACULAR_SETTINGS = {
 OTLP_MAX_BODY_BYTES = env_int("OTLP_MAX_BODY_BYTES", 16 * 1024 * 1024, minimum=1024)
 OTLP_MAX_DECOMPRESSED_BYTES = env_int("OTLP_MAX_DECOMPRESSED_BYTES", 64 * 1024 * 1024, minimum=1024)
 
+OTLP_MAX_ATTRIBUTES = env_int("OTLP_MAX_ATTRIBUTES", 256, minimum=16)
+OTLP_MAX_ATTRIBUTE_LENGTH = env_int("OTLP_MAX_ATTRIBUTE_LENGTH", 128 * 1024, minimum=256)
+# At most this many ingest requests at once per process; more get 429 + Retry-After.
+OTLP_MAX_CONCURRENT_REQUESTS = env_int("OTLP_MAX_CONCURRENT_REQUESTS", 8, minimum=1)
+# A trace is finalized (attribution, retries, summary) once no span arrived for this long.
+TRACE_IDLE_SECONDS = env_int("TRACE_IDLE_SECONDS", 10, minimum=0)
+# With no broker, finalize the touched traces inside the ingest request (the embedded
+# default); false leaves them marked for finalize_idle_traces, so ingest only stores.
+TRACE_FINALIZE_INLINE = env_bool("TRACE_FINALIZE_INLINE", True)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -2,7 +2,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from finops.models import ApiKey, Membership, Project
+from finops.models import ApiKey, AttributeAlias, Membership, Project
+
+
+class AliasInline(admin.TabularInline):
+    model = AttributeAlias
+    extra = 0
 
 
 class MembershipInline(admin.TabularInline):
@@ -15,7 +20,7 @@ class MembershipInline(admin.TabularInline):
 class ProjectAdmin(admin.ModelAdmin):
     list_display = ["slug", "name", "created_at"]
     search_fields = ["slug", "name"]
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, AliasInline]
 
 
 @admin.register(Membership)
@@ -42,3 +47,9 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(AttributeAlias)
+class AttributeAliasAdmin(admin.ModelAdmin):
+    list_display = ["attribute_key", "dimension", "project"]
+    list_filter = ["project", "dimension"]

@@ -121,3 +121,38 @@ class ApiKey(models.Model):
             project=project, name=name, prefix=raw[:12], key_hash=hash_api_key(raw)
         )
         return key, raw
+
+
+class AttributeAlias(models.Model):
+    """A project's own attribute key for a dimension (``app.tenant_tier`` → segment)."""
+
+    class Dimension(models.TextChoices):
+        FEATURE = "feature", "Feature"
+        TEMPLATE = "template", "Prompt template"
+        TEMPLATE_VERSION = "template_version", "Template version"
+        SEGMENT = "segment", "Customer segment"
+        CUSTOMER = "customer", "Customer id"
+        ROUTE = "route", "Route"
+        SESSION = "session", "Session"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="aliases")
+    attribute_key = models.CharField(max_length=200)
+    dimension = models.CharField(max_length=32, choices=Dimension.choices)
+
+    class Meta:
+        verbose_name_plural = "attribute aliases"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "attribute_key"], name="alias_unique_key_per_project"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attribute_key} → {self.dimension}"
+
+    @classmethod
+    def mapping_for(cls, project_id: int) -> dict[str, str]:
+        """``{attribute key: dimension}`` for one project."""
+        return dict(
+            cls.objects.filter(project_id=project_id).values_list("attribute_key", "dimension")
+        )

@@ -3,16 +3,24 @@
 Pure: no database. Money is ``Decimal`` USD. A call whose model genai-prices does not know, or
 that reported no usage, gets ``cost_usd=None`` (unpriced), never zero: free and unknown are
 different facts on a bill.
+
+``genai_prices.calc_price`` costs ~200 µs a call, too slow for every span at full ingest. A
+rate card per (provider, model, UTC day) holds the same prices as linear coefficients and
+prices a call in a few µs; time-of-day prices (off-peak discounts) and usage outside the
+card's checks go to ``calc_price`` itself. Results are equal to ``calc_price``'s, Decimal for
+Decimal (``tests/finops/test_rate_card.py`` checks every model genai-prices knows).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import genai_prices
 from genai_prices import Usage
+from genai_prices import data_snapshot as _data_snapshot
+from genai_prices.types import TieredPrices, TimeOfDateConstraint
 
 SOURCE = f"genai-prices {genai_prices.__version__}"
 # Costs are stored as numeric(20, 10); a larger cost for one call means corrupt usage.
@@ -97,15 +105,31 @@ def price_call(provider: str, model: str, usage: UsageTokens | None, at: datetim
         return Price(cost_usd=None, reason=f"no prices for provider {provider!r}")
     if _is_unknown(pid, model):
         return Price(cost_usd=None, reason=f"no price for model {model!r}")
-    genai_usage = Usage(
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        cache_read_tokens=usage.cache_read_tokens,
-        cache_write_tokens=usage.cache_write_tokens,
+    card = _rate_card(pid, model, at)
+    if card is None:
+        return Price(cost_usd=None, reason=f"no price for model {model!r}")
+    rates = card.rates_for(usage, at)
+    if rates is None:  # time-of-day price or unusual usage: genai-prices decides
+        return _price_with_genai_prices(pid, model, usage, at)
+    u = (usage.input_tokens, usage.output_tokens, usage.cache_read_tokens, usage.cache_write_tokens)
+    total = _apply(rates.total, u)
+    if total >= MAX_COST_USD:
+        return Price(cost_usd=None, reason=f"cost {total} USD is out of range")
+    return Price(
+        cost_usd=total,
+        input_usd=_apply(rates.input, u),
+        output_usd=_apply(rates.output, u),
+        source=SOURCE,
+        matched_model=card.matched_model,
     )
+
+
+def _price_with_genai_prices(
+    pid: str | None, model: str, usage: UsageTokens, at: datetime
+) -> Price:
     try:
         calc = genai_prices.calc_price(
-            genai_usage, model, provider_id=pid, genai_request_timestamp=at
+            _genai_usage(usage), model, provider_id=pid, genai_request_timestamp=at
         )
     except LookupError:
         _remember_unknown(pid, model)
@@ -121,6 +145,15 @@ def price_call(provider: str, model: str, usage: UsageTokens | None, at: datetim
     )
 
 
+def _genai_usage(usage: UsageTokens) -> Usage:
+    return Usage(
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cache_read_tokens=usage.cache_read_tokens,
+        cache_write_tokens=usage.cache_write_tokens,
+    )
+
+
 # genai-prices answers an unknown model by scanning every model (~1 ms) and raising; remember
 # the misses so a stream of calls to a self-hosted model does not pay that on every span.
 _UNKNOWN: set[tuple[str | None, str]] = set()
@@ -133,6 +166,160 @@ def _is_unknown(pid: str | None, model: str) -> bool:
 def _remember_unknown(pid: str | None, model: str) -> None:
     if len(_UNKNOWN) < 10_000:
         _UNKNOWN.add((pid, model))
+
+
+# --- rate card ------------------------------------------------------------------------------
+# A linear form: (constant, per input token, per output token, per cache-read token, per
+# cache-write token), USD. genai-prices' price is linear in the four counts once the UTC day
+# (start-date prices) and the input tier are fixed, so five probes of ``calc_price`` give it
+# exactly: every term is a Decimal product, so no rounding separates the two answers.
+_Form = tuple[Decimal, Decimal, Decimal, Decimal, Decimal]
+
+
+def _apply(form: _Form, u: tuple[int, int, int, int]) -> Decimal:
+    return form[0] + form[1] * u[0] + form[2] * u[1] + form[3] * u[2] + form[4] * u[3]
+
+
+@dataclass(frozen=True, slots=True)
+class _Rates:
+    total: _Form
+    input: _Form
+    output: _Form
+
+
+@dataclass(slots=True)
+class _RateCard:
+    """The prices of one model for one UTC day; ``rates_for`` picks the input tier."""
+
+    matched_model: str
+    provider: object
+    model: object
+    # Input-token thresholds of tiered prices: a call above a threshold pays that tier on all
+    # its tokens ("cliff" pricing), so each band between thresholds is linear on its own.
+    thresholds: tuple[int, ...]
+    time_of_day: bool
+    bands: dict[int, _Rates | None] = field(default_factory=dict)
+
+    def rates_for(self, usage: UsageTokens, at: datetime) -> _Rates | None:
+        """The linear rates for ``usage``, or None when genai-prices must price it itself."""
+        if self.time_of_day or not _is_plain(usage):
+            return None
+        band = sum(1 for t in self.thresholds if usage.input_tokens > t)
+        if band not in self.bands:
+            self.bands[band] = self._probe(band, at)
+        return self.bands[band]
+
+    def _probe(self, band: int, at: datetime) -> _Rates | None:
+        low = self.thresholds[band - 1] + 1 if band else 0
+        high = self.thresholds[band] if band < len(self.thresholds) else low + 10**9
+
+        def calc(i: int, o: int = 0, r: int = 0, w: int = 0):
+            usage = Usage(
+                input_tokens=i, output_tokens=o, cache_read_tokens=r, cache_write_tokens=w
+            )
+            return self.model.calc_price(usage, self.provider, genai_request_timestamp=at)
+
+        base_in = max(low, 1)
+        if base_in + 1 > high:
+            return None
+        try:
+            base, plus_in = calc(base_in), calc(base_in + 1)
+            probes = (
+                plus_in,
+                calc(base_in, 1),
+                calc(base_in + 1, 0, 1),
+                calc(base_in + 1, 0, 0, 1),
+            )
+        except (ValueError, ArithmeticError):
+            return None
+        forms = []
+        for attr in ("total_price", "input_price", "output_price"):
+            per_in = getattr(plus_in, attr) - getattr(base, attr)
+            per_out = getattr(probes[1], attr) - getattr(base, attr)
+            per_read = getattr(probes[2], attr) - getattr(plus_in, attr)
+            per_write = getattr(probes[3], attr) - getattr(plus_in, attr)
+            constant = getattr(base, attr) - per_in * base_in
+            forms.append((constant, per_in, per_out, per_read, per_write))
+        rates = _Rates(*forms)
+        # Check the card against genai-prices at a far point of the band; a model whose price
+        # is not linear there (a rule this card does not know) keeps using calc_price.
+        span = min(high - base_in, 1_000_000)
+        check = UsageTokens(base_in + span, 12_345, span // 3, span // 5)
+        u = (
+            check.input_tokens,
+            check.output_tokens,
+            check.cache_read_tokens,
+            check.cache_write_tokens,
+        )
+        try:
+            expected = calc(*u)
+        except (ValueError, ArithmeticError):
+            return None
+        if (_apply(rates.total, u), _apply(rates.input, u), _apply(rates.output, u)) != (
+            expected.total_price,
+            expected.input_price,
+            expected.output_price,
+        ):
+            return None
+        return rates
+
+
+def _is_plain(usage: UsageTokens) -> bool:
+    """Whole, non-negative counts with the cache inside the input: the card's domain."""
+    counts = (
+        usage.input_tokens,
+        usage.output_tokens,
+        usage.cache_read_tokens,
+        usage.cache_write_tokens,
+    )
+    if not all(type(c) is int and c >= 0 for c in counts):
+        return False
+    return usage.input_tokens >= usage.cache_read_tokens + usage.cache_write_tokens
+
+
+_CARDS: dict[tuple[str | None, str, date], _RateCard] = {}
+_CARDS_MAX = 10_000
+_snapshot_of_cards: list[object] = [None]
+
+
+def _rate_card(pid: str | None, model: str, at: datetime) -> _RateCard | None:
+    """The card of ``model`` for ``at``'s UTC day, or None (remembered) when unknown."""
+    day = (at.astimezone(UTC) if at.tzinfo is not None else at).date()
+    snapshot = _data_snapshot.get_snapshot()
+    if _snapshot_of_cards[0] is not snapshot:  # prices were updated: start over
+        _CARDS.clear()
+        _snapshot_of_cards[0] = snapshot
+    key = (pid, model, day)
+    card = _CARDS.get(key)
+    if card is not None:
+        return card
+    try:
+        provider, info = snapshot.find_provider_model(model, None, pid, None)
+    except LookupError:
+        _remember_unknown(pid, model)
+        return None
+    prices = info.get_prices(at)
+    conditional = info.prices if isinstance(info.prices, list) else []
+    card = _RateCard(
+        matched_model=info.id,
+        provider=provider,
+        model=info,
+        thresholds=tuple(
+            sorted(
+                {
+                    tier.start
+                    for value in vars(prices).values()
+                    if isinstance(value, TieredPrices)
+                    for tier in value.tiers
+                }
+            )
+        ),
+        time_of_day=any(isinstance(c.constraint, TimeOfDateConstraint) for c in conditional),
+    )
+    if len(_CARDS) >= _CARDS_MAX:
+        _CARDS.clear()
+    _CARDS[key] = card
+    return card
 
 
 __all__ = ["PROVIDER_IDS", "SOURCE", "Price", "UsageTokens", "price_call", "provider_id"]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from ingest.models import LLMCall, Span
+from ingest.models import LLMCall, Span, SpanLog, Trace
 
 
 @admin.register(Span)
@@ -29,5 +29,34 @@ class LLMCallAdmin(admin.ModelAdmin):
     ]
     list_filter = ["project", "provider", "feature", "segment"]
     search_fields = ["trace_id", "span_id", "request_model", "response_model"]
+    list_select_related = ["project"]
+    show_full_result_count = False
+
+
+@admin.register(Trace)
+class TraceAdmin(admin.ModelAdmin):
+    list_display = [
+        "trace_id",
+        "root_name",
+        "start_time",
+        "feature",
+        "segment",
+        "cost_usd",
+        "calls",
+        "outcome",
+        "needs_finalize",
+        "project",
+    ]
+    list_filter = ["project", "needs_finalize", "outcome", "feature"]
+    search_fields = ["trace_id", "root_name"]
+    list_select_related = ["project"]
+    show_full_result_count = False
+
+
+@admin.register(SpanLog)
+class SpanLogAdmin(admin.ModelAdmin):
+    list_display = ["event_name", "trace_id", "span_id", "time", "project"]
+    list_filter = ["project", "event_name"]
+    search_fields = ["trace_id", "span_id"]
     list_select_related = ["project"]
     show_full_result_count = False

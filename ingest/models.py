@@ -45,6 +45,8 @@ class Span(models.Model):
     status_code = models.PositiveSmallIntegerField(default=0)
     status_message = models.TextField(blank=True)
     scope = models.CharField(max_length=200, blank=True)
+    # Comma-separated ingest flags: "time_suspect" (years off), "attributes_truncated".
+    flags = models.CharField(max_length=200, blank=True)
     attributes = models.JSONField(default=dict)
     resource = models.JSONField(default=dict)
     events = models.JSONField(default=list)
@@ -108,6 +110,12 @@ class LLMCallQuerySet(ProjectScopedQuerySet):
         )
 
 
+class Escalation(models.TextChoices):
+    NONE = "", "None"
+    MODEL = "model", "Bigger model"
+    HUMAN = "human", "Human"
+
+
 class LLMCall(models.Model):
     project = models.ForeignKey("finops.Project", on_delete=models.CASCADE)
     trace_id = models.CharField(max_length=32)
@@ -136,6 +144,26 @@ class LLMCall(models.Model):
     segment = models.CharField(max_length=200, blank=True)
     customer = models.CharField(max_length=200, blank=True)
     route = models.CharField(max_length=200, blank=True)
+    session = models.CharField(max_length=200, blank=True)
+    # What the span said about the request.
+    family = models.CharField(max_length=32, blank=True, help_text="Convention read")
+    cache_write_1h_tokens = models.PositiveBigIntegerField(default=0)
+    max_tokens = models.PositiveIntegerField(null=True, blank=True)
+    finish_reason = models.CharField(max_length=100, blank=True)
+    service_tier = models.CharField(max_length=50, blank=True)
+    is_streaming = models.BooleanField(default=False)
+    # Retries, fallbacks, escalations and app-cache hits (explicit marks or inferred per trace).
+    attempt = models.PositiveSmallIntegerField(default=1)
+    is_retry = models.BooleanField(default=False)
+    is_fallback = models.BooleanField(default=False)
+    escalation = models.CharField(max_length=8, choices=Escalation.choices, blank=True)
+    cache_hit = models.BooleanField(default=False)
+    cache_kind = models.CharField(max_length=16, blank=True)
+    avoided_cost_usd = models.DecimalField(max_digits=20, decimal_places=10, null=True, blank=True)
+    quality_score = models.FloatField(null=True, blank=True)
+    retrieval_chunks = models.PositiveIntegerField(null=True, blank=True)
+    retrieval_citations = models.PositiveIntegerField(null=True, blank=True)
+    flags = models.CharField(max_length=200, blank=True)
 
     objects = LLMCallQuerySet.as_manager()
 
@@ -161,3 +189,86 @@ class LLMCall(models.Model):
     @property
     def model(self) -> str:
         return self.response_model or self.request_model
+
+
+class TraceQuerySet(ProjectScopedQuerySet):
+    def needing_finalize(self) -> TraceQuerySet:
+        return self.filter(needs_finalize=True)
+
+
+class Trace(models.Model):
+    """One row per trace: attribution of its root, outcome and what its calls cost.
+
+    Written when spans arrive (``needs_finalize``) and completed by ``ingest.finalize`` once
+    the trace is idle; re-finalized whenever more of its spans arrive.
+    """
+
+    project = models.ForeignKey("finops.Project", on_delete=models.CASCADE)
+    trace_id = models.CharField(max_length=32)
+    root_span_id = models.CharField(max_length=16, blank=True)
+    root_name = models.CharField(max_length=500, blank=True)
+    start_time = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.FloatField(default=0)
+    feature = models.CharField(max_length=200, blank=True)
+    segment = models.CharField(max_length=200, blank=True)
+    customer = models.CharField(max_length=200, blank=True)
+    session = models.CharField(max_length=200, blank=True)
+    cost_usd = models.DecimalField(max_digits=20, decimal_places=10, default=0)
+    unpriced_calls = models.PositiveIntegerField(default=0)
+    calls = models.PositiveIntegerField(default=0)
+    retries = models.PositiveIntegerField(default=0)
+    fallbacks = models.PositiveIntegerField(default=0)
+    model_escalations = models.PositiveIntegerField(default=0)
+    human_escalations = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    cache_hits = models.PositiveIntegerField(default=0)
+    avoided_cost_usd = models.DecimalField(max_digits=20, decimal_places=10, default=0)
+    retry_cost_usd = models.DecimalField(max_digits=20, decimal_places=10, default=0)
+    outcome = models.CharField(max_length=8, blank=True, help_text="success, failure or empty")
+    outcome_name = models.CharField(max_length=200, blank=True)
+    outcome_value_usd = models.DecimalField(max_digits=20, decimal_places=10, null=True, blank=True)
+    quality_score = models.FloatField(null=True, blank=True)
+    last_span_at = models.DateTimeField()
+    needs_finalize = models.BooleanField(default=True)
+    finalized_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TraceQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "trace_id"], name="trace_unique_per_project"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["project", "start_time"], name="trace_project_time"),
+            models.Index(fields=["needs_finalize", "last_span_at"], name="trace_finalize_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.root_name or '(no root yet)'} ({self.trace_id})"
+
+
+class SpanLog(models.Model):
+    """A GenAI log record (``/v1/logs``) attached to its span: content events or usage."""
+
+    project = models.ForeignKey("finops.Project", on_delete=models.CASCADE)
+    trace_id = models.CharField(max_length=32)
+    span_id = models.CharField(max_length=16)
+    time = models.DateTimeField()
+    event_name = models.CharField(max_length=200)
+    body = models.JSONField(null=True, blank=True)
+    attributes = models.JSONField(default=dict)
+    # sha256 of the record's content: a re-sent log batch is stored once.
+    fingerprint = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "fingerprint"], name="spanlog_unique_per_project"
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "trace_id"], name="spanlog_project_trace")]
+
+    def __str__(self) -> str:
+        return f"{self.event_name} ({self.trace_id}/{self.span_id})"

@@ -17,6 +17,7 @@ from typing import Any
 
 from google.protobuf.message import DecodeError
 from google.rpc.status_pb2 import Status
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
@@ -70,6 +71,94 @@ class DecodedBatch:
         self.rejected += 1
         if len(self.errors) < 5:  # enough to diagnose, bounded for the response body
             self.errors.append(message)
+
+
+@dataclass(slots=True)
+class LogRecordData:
+    """One GenAI log record tied to a span. Ids are lower-case hex; time is Unix ns."""
+
+    trace_id: str
+    span_id: str
+    time_ns: int
+    event_name: str
+    body: Any
+    attributes: dict[str, Any]
+
+
+# Log records we keep: GenAI events (content, and usage where a library logs it there).
+GENAI_EVENT_PREFIX = "gen_ai."
+EVENT_NAME_KEY = "event.name"
+
+
+def decode_logs(body: bytes, content_type: str) -> list[LogRecordData]:
+    """The GenAI log records (event name ``gen_ai.*``, with a valid span id) of an
+    ``ExportLogsServiceRequest``; other records are dropped."""
+    if not body:
+        return []
+    if content_type == PROTOBUF:
+        request = ExportLogsServiceRequest()
+        try:
+            request.ParseFromString(body)
+        except (DecodeError, RuntimeError) as exc:
+            raise OtlpDecodeError(
+                f"body is not a valid protobuf ExportLogsServiceRequest: {exc}"
+            ) from None
+        records = (
+            (
+                r.trace_id.hex(),
+                r.span_id.hex(),
+                r.time_unix_nano or r.observed_time_unix_nano,
+                r.event_name,
+                _pb_value(r.body),
+                _pb_attributes(r.attributes),
+            )
+            for resource_logs in request.resource_logs
+            for scope_logs in resource_logs.scope_logs
+            for r in scope_logs.log_records
+        )
+    elif content_type == JSON:
+        records = _json_log_records(body)
+    else:
+        raise OtlpDecodeError(f"unsupported content type {content_type!r}")
+    kept = []
+    for trace_id, span_id, time_ns, event_name, value, attributes in records:
+        event_name = clean_text(event_name or str(attributes.get(EVENT_NAME_KEY, "")))
+        if not event_name.startswith(GENAI_EVENT_PREFIX) or _id_problem(trace_id, span_id, ""):
+            continue
+        kept.append(LogRecordData(trace_id, span_id, time_ns, event_name, value, attributes))
+    return kept
+
+
+def _json_log_records(body: bytes):
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise OtlpDecodeError(f"body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise OtlpDecodeError("JSON body must be an object with a resourceLogs list")
+    out = []
+    try:
+        for resource_logs in _get(data, "resourceLogs", "resource_logs", []):
+            for scope_logs in _json_list(resource_logs, "scopeLogs", "scope_logs"):
+                for r in _json_list(scope_logs, "logRecords", "log_records"):
+                    time_ns = int(_get(r, "timeUnixNano", "time_unix_nano", 0)) or int(
+                        _get(r, "observedTimeUnixNano", "observed_time_unix_nano", 0)
+                    )
+                    out.append(
+                        (
+                            str(_get(r, "traceId", "trace_id", "")).lower(),
+                            str(_get(r, "spanId", "span_id", "")).lower(),
+                            time_ns,
+                            str(_get(r, "eventName", "event_name", "")),
+                            _json_value(r.get("body") or {}),
+                            _json_attributes(r),
+                        )
+                    )
+    except OtlpDecodeError:
+        raise
+    except _BAD_SHAPE as exc:
+        raise OtlpDecodeError(f"malformed log record: {exc}") from None
+    return out
 
 
 def decompress(body: bytes, encoding: str, limit: int) -> bytes:
@@ -138,6 +227,37 @@ def _clean_double(value: float) -> float | str:
 def _enum(value: int, highest: int) -> int:
     """An OTLP enum value, or 0 (unspecified) when outside the known range."""
     return value if 0 <= value <= highest else 0
+
+
+# Keys kept first when a span has more attributes than the limit: what pricing and
+# attribution read.
+_PRIORITY_PREFIXES = ("gen_ai.", "llm.", "finops.", "ai.", "langfuse.", "app.", "traceloop.")
+
+
+def limit_attributes(
+    attributes: dict[str, Any], max_count: int, max_length: int
+) -> tuple[dict[str, Any], bool]:
+    """``attributes`` cut to ``max_count`` keys and strings of ``max_length`` characters.
+
+    Returns the limited dict and whether anything was cut. Keys that pricing and attribution
+    read are kept before others, so a span with thousands of attributes still prices.
+    """
+    truncated = False
+    if len(attributes) > max_count:
+        truncated = True
+        keys = sorted(attributes, key=lambda k: not k.startswith(_PRIORITY_PREFIXES))[:max_count]
+        attributes = {key: attributes[key] for key in keys}
+    out: dict[str, Any] = {}
+    for key, value in attributes.items():
+        if isinstance(value, str) and len(value) > max_length:
+            value, truncated = value[:max_length], True
+        elif isinstance(value, list) and any(
+            isinstance(v, str) and len(v) > max_length for v in value
+        ):
+            value = [v[:max_length] if isinstance(v, str) else v for v in value]
+            truncated = True
+        out[key] = value
+    return out, truncated
 
 
 def encode_error(message: str, content_type: str, code: int = 3) -> bytes:

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from types import SimpleNamespace
 
 from django.conf import settings
+from django.utils import timezone
 
-from finops.pricing import UsageTokens, price_call
 from ingest import conventions, otlp, store
-from ingest.models import LLMCall, Span
+from ingest.calls import fill_call
+from ingest.models import LLMCall, Span, SpanLog
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAX_NS = int((datetime(9999, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 10**9
+# Spans further than this from the receive time are stored but flagged (clock or id bugs).
+_SUSPECT_PAST = timedelta(days=366)
+_SUSPECT_FUTURE = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +41,7 @@ def ingest_otlp_traces(
     """
     raw = otlp.decompress(body, content_encoding, settings.OTLP_MAX_DECOMPRESSED_BYTES)
     batch = otlp.decode(raw, content_type)
+    received_at = timezone.now()
     spans, calls = [], []
     for record in batch.spans:
         try:
@@ -40,12 +49,61 @@ def ingest_otlp_traces(
         except ValueError as exc:
             batch.reject(f"span {record.name!r}: {exc}")
             continue
-        spans.append(_span_row(project_id, record, start, end))
-        fields = conventions.extract_call(record.attributes, record.status_code)
-        if fields is not None:
-            calls.append(_call_row(project_id, record, fields, start, end))
+        flags = _flags(record, start, received_at)
+        spans.append(_span_row(project_id, record, start, end, flags))
+        call = _call_row(project_id, record, start, end, flags)
+        if call is not None:
+            calls.append(call)
     spans_stored, calls_stored = store.store_spans_and_calls(project_id, spans, calls)
     return IngestResult(batch, len(batch.spans), spans_stored, calls_stored)
+
+
+def ingest_otlp_logs(
+    project_id: int, body: bytes, content_type: str, content_encoding: str = ""
+) -> int:
+    """Store the GenAI log records of an OTLP log export, tied to their spans; returns how
+    many were kept. Records carrying usage queue their trace for finalizing, which reads
+    usage from logs for calls whose span had none."""
+    raw = otlp.decompress(body, content_encoding, settings.OTLP_MAX_DECOMPRESSED_BYTES)
+    rows = []
+    for record in otlp.decode_logs(raw, content_type):
+        try:
+            time = _to_datetime(record.time_ns)
+        except ValueError:
+            time = timezone.now()
+        attributes, _ = otlp.limit_attributes(
+            record.attributes, settings.OTLP_MAX_ATTRIBUTES, settings.OTLP_MAX_ATTRIBUTE_LENGTH
+        )
+        rows.append(
+            SpanLog(
+                project_id=project_id,
+                trace_id=record.trace_id,
+                span_id=record.span_id,
+                time=time,
+                event_name=record.event_name[:200],
+                body=record.body,
+                attributes=attributes,
+                fingerprint=_fingerprint(record),
+            )
+        )
+    store.store_logs(project_id, rows)
+    return len(rows)
+
+
+def _fingerprint(record: otlp.LogRecordData) -> str:
+    content = json.dumps(
+        [
+            record.trace_id,
+            record.span_id,
+            record.time_ns,
+            record.event_name,
+            record.body,
+            record.attributes,
+        ],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(content.encode()).hexdigest()
 
 
 def _to_datetime(ns: int) -> datetime:
@@ -54,66 +112,97 @@ def _to_datetime(ns: int) -> datetime:
     return _EPOCH + timedelta(microseconds=ns // 1000)
 
 
+def _flags(record: otlp.SpanRecord, start: datetime, received_at: datetime) -> str:
+    """Limit the span's attributes in place and name what was unusual about it."""
+    flags = []
+    record.attributes, truncated = otlp.limit_attributes(
+        record.attributes, settings.OTLP_MAX_ATTRIBUTES, settings.OTLP_MAX_ATTRIBUTE_LENGTH
+    )
+    if truncated:
+        flags.append("attributes_truncated")
+    if not received_at - _SUSPECT_PAST <= start <= received_at + _SUSPECT_FUTURE:
+        flags.append("time_suspect")
+    return ",".join(flags)
+
+
 def _duration_ms(start: datetime, end: datetime) -> float:
     return max((end - start).total_seconds() * 1000.0, 0.0)
 
 
-def _span_row(project_id: int, record: otlp.SpanRecord, start: datetime, end: datetime) -> Span:
-    return Span(
-        project_id=project_id,
-        trace_id=record.trace_id,
-        span_id=record.span_id,
-        parent_span_id=record.parent_span_id,
-        name=record.name[:500],
-        kind=record.kind,
-        start_time=start,
-        end_time=end,
-        duration_ms=_duration_ms(start, end),
-        status_code=record.status_code,
-        status_message=record.status_message,
-        scope=record.scope[:200],
-        attributes=record.attributes,
-        resource=record.resource,
-        events=record.events,
-    )
+def _defaults(model) -> dict:
+    """Column defaults of ``model`` by attname, without the primary key and auto timestamps."""
+    return {
+        field.attname: field.get_default()
+        for field in model._meta.concrete_fields
+        if not field.primary_key and not getattr(field, "auto_now_add", False)
+    }
+
+
+# Rows are plain dicts by attname (see ``ingest.copy``): building a Django model instance per
+# span cost more than storing it (bench/README.md, "Profile").
+_SPAN_DEFAULTS = _defaults(Span)
+_CALL_DEFAULTS = _defaults(LLMCall)
+
+
+def _span_row(
+    project_id: int, record: otlp.SpanRecord, start: datetime, end: datetime, flags: str
+) -> dict:
+    return {
+        **_SPAN_DEFAULTS,
+        "project_id": project_id,
+        "trace_id": record.trace_id,
+        "span_id": record.span_id,
+        "parent_span_id": record.parent_span_id,
+        "name": record.name[:500],
+        "kind": record.kind,
+        "start_time": start,
+        "end_time": end,
+        "duration_ms": _duration_ms(start, end),
+        "status_code": record.status_code,
+        "status_message": record.status_message,
+        "scope": record.scope[:200],
+        "attributes": record.attributes,
+        "resource": record.resource,
+        "events": record.events,
+        "flags": flags,
+    }
 
 
 def _call_row(
-    project_id: int,
-    record: otlp.SpanRecord,
-    fields: conventions.CallFields,
-    start: datetime,
-    end: datetime,
-) -> LLMCall:
-    usage = None
-    if fields.has_usage:
-        usage = UsageTokens(
-            input_tokens=fields.input_tokens,
-            output_tokens=fields.output_tokens,
-            cache_read_tokens=fields.cache_read_tokens,
-            cache_write_tokens=fields.cache_write_tokens,
-        )
-    model = fields.response_model or fields.request_model
-    price = price_call(fields.provider, model, usage, start)
-    return LLMCall(
-        project_id=project_id,
-        trace_id=record.trace_id,
-        span_id=record.span_id,
-        parent_span_id=record.parent_span_id,
-        start_time=start,
-        duration_ms=_duration_ms(start, end),
-        provider=fields.provider,
-        operation=fields.operation,
-        request_model=fields.request_model,
-        response_model=fields.response_model,
-        input_tokens=fields.input_tokens,
-        output_tokens=fields.output_tokens,
-        cache_read_tokens=fields.cache_read_tokens,
-        cache_write_tokens=fields.cache_write_tokens,
-        reasoning_tokens=fields.reasoning_tokens,
-        has_usage=fields.has_usage,
-        cost_usd=price.cost_usd,
-        price_source=price.source,
-        price_note=price.reason[:300],
-        error_type=fields.error_type,
+    project_id: int, record: otlp.SpanRecord, start: datetime, end: datetime, flags: str
+) -> dict | None:
+    """The LLM call a span reports (an app-cache hit counts as a free call), or None."""
+    fields = conventions.extract_call(
+        record.attributes, record.status_code, record.scope, record.events
     )
+    marks = conventions.extract_marks(record.attributes)
+    if fields is None and not marks.cache_hit:
+        return None
+    # A namespace, not a model instance: ``fill_call`` sets attributes, ``vars`` is the row.
+    call = SimpleNamespace(
+        **{
+            **_CALL_DEFAULTS,
+            "project_id": project_id,
+            "trace_id": record.trace_id,
+            "span_id": record.span_id,
+            "parent_span_id": record.parent_span_id,
+            "start_time": start,
+            "duration_ms": _duration_ms(start, end),
+            "attempt": marks.attempt or 1,
+            "is_fallback": marks.is_fallback,
+            "escalation": marks.escalation,
+            "cache_hit": marks.cache_hit,
+            "cache_kind": marks.cache_kind,
+            "quality_score": marks.quality_score,
+            "retrieval_chunks": marks.retrieval_chunks,
+            "retrieval_citations": marks.retrieval_citations,
+            "flags": flags,
+        }
+    )
+    if fields is None:  # served from the app's response cache: no model call was billed
+        call.has_usage = False
+        call.cost_usd = Decimal(0)
+        call.price_note = "app cache hit: no model call"
+    else:
+        fill_call(call, fields, start)
+    return vars(call)

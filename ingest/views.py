@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import threading
 
 from django.conf import settings
 from django.db import DatabaseError, OperationalError
@@ -17,6 +18,9 @@ from ingest import otlp, services
 log = logging.getLogger(__name__)
 
 _RETRY_AFTER_S = "5"
+# Backpressure: beyond this many exports in flight in one process, answer 429 at once rather
+# than queue on the database; exporters retry after Retry-After.
+_in_flight = threading.BoundedSemaphore(settings.OTLP_MAX_CONCURRENT_REQUESTS)
 
 
 _MISSING_KEY = "missing API key: send 'Authorization: Bearer <key>' or 'x-api-key: <key>'"
@@ -40,6 +44,38 @@ def langfuse_otel_traces(request: HttpRequest) -> HttpResponse:
     """
     public, secret = _basic_credentials(request)
     return _receive_traces(request, secret, _MISSING_BASIC, public_key=public)
+
+
+@csrf_exempt
+@require_POST
+def otlp_logs(request: HttpRequest) -> HttpResponse:
+    """``POST /v1/logs``: GenAI log records (``gen_ai.*`` events) are attached to their span
+    by trace and span id; other records are acknowledged and dropped."""
+    content_type = request.content_type.lower()
+    raw_key = ApiKey.raw_from_headers(request.headers)
+    key = _ingest_key(raw_key) if raw_key else None
+    if key is None:
+        return _error(401, _MISSING_KEY if not raw_key else _BAD_KEY, content_type, code=16)
+    if content_type not in otlp.CONTENT_TYPES:
+        return _error(415, _unsupported(content_type), content_type)
+    body = _read_body(request, settings.OTLP_MAX_BODY_BYTES)
+    if body is None:
+        return _error(413, f"body exceeds {settings.OTLP_MAX_BODY_BYTES} bytes", content_type)
+    try:
+        services.ingest_otlp_logs(
+            key.project_id, body, content_type, request.headers.get("Content-Encoding", "")
+        )
+    except otlp.BodyTooLarge as exc:
+        return _error(413, str(exc), content_type, code=8)
+    except otlp.OtlpDecodeError as exc:
+        return _error(400, str(exc), content_type)
+    except (OperationalError, DatabaseError):
+        log.exception("OTLP log ingest failed on the database")
+        response = _error(503, "storage unavailable, retry later", content_type, code=14)
+        response["Retry-After"] = _RETRY_AFTER_S
+        return response
+    # An empty message is a valid ExportLogsServiceResponse in both encodings.
+    return HttpResponse(b"{}" if content_type == otlp.JSON else b"", content_type=content_type)
 
 
 @csrf_exempt
@@ -107,6 +143,17 @@ def _receive_traces(
         )
     if content_type not in otlp.CONTENT_TYPES:
         return _error(415, _unsupported(content_type), content_type)
+    if not _in_flight.acquire(blocking=False):
+        response = _error(429, "too many concurrent exports, retry later", content_type, code=8)
+        response["Retry-After"] = _RETRY_AFTER_S
+        return response
+    try:
+        return _ingest(request, key.project, content_type)
+    finally:
+        _in_flight.release()
+
+
+def _ingest(request: HttpRequest, project, content_type: str) -> HttpResponse:
     body = _read_body(request, settings.OTLP_MAX_BODY_BYTES)
     if body is None:
         limit = settings.OTLP_MAX_BODY_BYTES

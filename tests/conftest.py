@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from config.celery import app as celery_app
 from finops.models import Membership
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory, issue_key
 
@@ -13,6 +14,19 @@ from tests.factories import MembershipFactory, ProjectFactory, UserFactory, issu
 def _fast_password_hashing(settings):
     # The default PBKDF2 costs ~0.5 s per user; tests need logins, not strong hashes.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager():
+    """Tasks run in-process unless a test starts a real worker (``tests/test_celery.py``).
+
+    CI runs the suite with CELERY_BROKER_URL set; a test that sends spans must not wait for
+    a worker that is not there.
+    """
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture

@@ -14,14 +14,15 @@ from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SENT = re.compile(r"Sent (\d+) traces .*: (\d+) spans, (\d+) LLM calls")
+SENT = re.compile(r"Sent (\d+) traces .*: (\d+) spans, (\d+) LLM calls, (\d+) app-cache hits")
 
 
 def _simulate(**options) -> tuple[int, int, int]:
     out = StringIO()
     call_command("simulate", stdout=out, verbosity=0, **options)
-    traces, spans, calls = map(int, SENT.search(out.getvalue()).groups())
-    return traces, spans, calls
+    traces, spans, calls, cache_hits = map(int, SENT.search(out.getvalue()).groups())
+    # An app-cache hit is stored as a free call row (cost 0), next to the model calls.
+    return traces, spans, calls + cache_hits
 
 
 def test_simulate_through_live_server_stores_every_span_and_call(live_server, project, api_key):

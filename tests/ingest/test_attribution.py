@@ -54,6 +54,7 @@ def test_each_dimension_comes_from_its_own_nearest_setter():
         "segment": "",
         "customer": "c-9",
         "route": "cheap",
+        "session": "",
     }
 
 

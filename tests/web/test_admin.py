@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 
+from finops.models import AttributeAlias
+from ingest.models import SpanLog, Trace
 from tests.factories import LLMCallFactory, SpanFactory, UserFactory, issue_key
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +27,16 @@ def admin_client(client, project, alice):
     issue_key(project)
     LLMCallFactory(project=project)
     SpanFactory(project=project)
+    AttributeAlias.objects.create(project=project, attribute_key="app.tier", dimension="segment")
+    Trace.objects.create(project=project, trace_id="ab" * 16, last_span_at=timezone.now())
+    SpanLog.objects.create(
+        project=project,
+        trace_id="ab" * 16,
+        span_id="cd" * 8,
+        time=timezone.now(),
+        event_name="gen_ai.choice",
+        fingerprint="f" * 64,
+    )
     return client
 
 
@@ -32,8 +45,11 @@ def test_every_project_model_is_registered():
         "project",
         "membership",
         "apikey",
+        "attributealias",
         "span",
         "llmcall",
+        "trace",
+        "spanlog",
     }
 
 

@@ -64,7 +64,7 @@ class Command(BaseCommand):
         features = ", ".join(f"{n} {name}" for name, n in sorted(summary.by_feature.items()))
         self.stdout.write(
             f"Sent {summary.traces} traces ({features}): {summary.spans} spans, "
-            f"{summary.llm_calls} LLM calls, to {url}."
+            f"{summary.llm_calls} LLM calls, {summary.cache_hits} app-cache hits, to {url}."
         )
 
     def _simulate(self, url, key, days, traces, seed, verbosity):
