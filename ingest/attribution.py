@@ -162,10 +162,16 @@ def _judge_call(
     previous = same_template[-1] if same_template else None
     failed_before = previous is not None and bool(previous.error_type)
     attempt = call.attempt or (1 + len(same_template) if failed_before else 1)
-    is_fallback = call.is_fallback or (
-        failed_before and previous is not None and _model_differs(previous, call)
+    # Explicit marks win: an app that says "attempt 2" retried, whatever model it used; a
+    # fallback is the switch to another model (attempt 1 there), its later attempts retries.
+    explicit_retry = (call.attempt or 1) >= 2 or (call.resend_count or 0) >= 1
+    is_fallback = (call.is_fallback and not explicit_retry) or (
+        not explicit_retry
+        and failed_before
+        and previous is not None
+        and _model_differs(previous, call)
     )
-    is_retry = not is_fallback and (attempt >= 2 or (call.resend_count or 0) >= 1 or failed_before)
+    is_retry = explicit_retry or (not is_fallback and not call.escalation and failed_before)
     escalation = call.escalation
     if (
         not escalation
@@ -182,7 +188,11 @@ def _judge_call(
 
 
 def _model_differs(a: CallFacts, b: CallFacts) -> bool:
-    return (a.provider, a.model) != (b.provider, b.model)
+    """Different provider or model; a dated response model ("gpt-4o-mini-2024-07-18") is the
+    same model as the requested one a failed call reports ("gpt-4o-mini")."""
+    if a.provider and b.provider and a.provider != b.provider:
+        return True
+    return not (a.model.startswith(b.model) or b.model.startswith(a.model))
 
 
 def _unit_cost(call: CallFacts) -> Decimal | None:
