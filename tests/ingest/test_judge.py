@@ -110,12 +110,19 @@ def test_different_templates_are_never_retries_or_escalations():
 
 
 def test_explicit_marks_win_over_inference():
-    verdict = _trace(_call("a", 0, attempt=3, escalation="human", is_fallback=True))
+    verdict = _trace(_call("a", 0, attempt=3, escalation="human"), _call("b", 5, is_fallback=True))
 
-    assert verdict.calls["a"].attempt == 3
-    assert verdict.calls["a"].is_fallback
+    assert (verdict.calls["a"].attempt, verdict.calls["a"].is_retry) == (3, True)
     assert verdict.calls["a"].escalation == "human"
+    assert verdict.calls["b"].is_fallback
     assert verdict.summary.human_escalations == 1
+
+
+def test_later_attempt_on_the_fallback_model_is_a_retry_not_another_fallback():
+    verdict = _trace(_call("a", 0, is_fallback=True), _call("b", 5, is_fallback=True, attempt=2))
+
+    assert (verdict.calls["a"].is_fallback, verdict.calls["a"].is_retry) == (True, False)
+    assert (verdict.calls["b"].is_fallback, verdict.calls["b"].is_retry) == (False, True)
 
 
 def test_client_resend_count_marks_a_retry():
