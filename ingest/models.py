@@ -71,8 +71,9 @@ class LLMCallQuerySet(ProjectScopedQuerySet):
         return self.filter(cost_usd__isnull=True)
 
     def totals(self) -> dict:
-        """One dict: calls, input_tokens, output_tokens, cache_read_tokens (ints),
-        spend_usd (Decimal USD, priced calls only), unpriced (int)."""
+        """One dict: calls, input_tokens, output_tokens, cache_read_tokens, unpriced, retries,
+        fallbacks, model_escalations, cache_hits (ints); spend_usd (priced calls only),
+        retry_spend_usd, avoided_usd (Decimal USD)."""
         return self.aggregate(
             calls=Count("id"),
             input_tokens=Coalesce(Sum("input_tokens"), 0),
@@ -80,6 +81,12 @@ class LLMCallQuerySet(ProjectScopedQuerySet):
             cache_read_tokens=Coalesce(Sum("cache_read_tokens"), 0),
             spend_usd=Coalesce(Sum("cost_usd"), ZERO_USD),
             unpriced=Count("id", filter=Q(cost_usd__isnull=True)),
+            retries=Count("id", filter=Q(is_retry=True)),
+            fallbacks=Count("id", filter=Q(is_fallback=True)),
+            model_escalations=Count("id", filter=Q(escalation=Escalation.MODEL)),
+            cache_hits=Count("id", filter=Q(cache_hit=True)),
+            retry_spend_usd=Coalesce(Sum("cost_usd", filter=Q(is_retry=True)), ZERO_USD),
+            avoided_usd=Coalesce(Sum("avoided_cost_usd"), ZERO_USD),
         )
 
     def by_day(self):
@@ -194,6 +201,15 @@ class LLMCall(models.Model):
 class TraceQuerySet(ProjectScopedQuerySet):
     def needing_finalize(self) -> TraceQuerySet:
         return self.filter(needs_finalize=True)
+
+    def outcome_totals(self) -> dict:
+        """One dict of ints: traces, outcomes, successes, human_escalations."""
+        return self.aggregate(
+            traces=Count("id"),
+            outcomes=Count("id", filter=~Q(outcome="")),
+            successes=Count("id", filter=Q(outcome="success")),
+            human_escalations=Coalesce(Sum("human_escalations"), 0),
+        )
 
 
 class Trace(models.Model):

@@ -9,7 +9,7 @@ from django.urls import reverse
 from finops import charts
 from finops.models import Project
 from finops.views.common import day_range, get_project_for
-from ingest.models import LLMCall
+from ingest.models import LLMCall, Trace
 
 
 @login_required
@@ -33,6 +33,9 @@ def overview(request, slug: str):
         "totals": totals,
         "tokens": totals["input_tokens"] + totals["output_tokens"],
         "features": features,
+        "traces": Trace.objects.for_project(project.pk)
+        .on_days(period.first, period.last)
+        .outcome_totals(),
         "unpriced_models": list(calls.unpriced_models()[:10]),
         "spend_fig": charts.spend_over_time(calls.by_day(), period.first, period.last),
         "feature_fig": charts.spend_by_feature(features),

@@ -11,7 +11,9 @@ import time_machine
 from django.contrib.staticfiles import finders
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 
+from ingest.models import Trace
 from tests.factories import LLMCallFactory, MembershipFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -242,7 +244,7 @@ def test_overview_query_count_is_pinned(
     viewer_client, overview_url, calls, django_assert_max_num_queries
 ):
     # session, user, project, totals, by feature, unpriced models, by day.
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         assert viewer_client.get(overview_url).status_code == 200
 
 
@@ -292,3 +294,37 @@ def test_page_loads_scripts_from_own_static_only(viewer_client, overview_url, ca
         ' id="fig-spend" type="application/json"',
         ' id="fig-features" type="application/json"',
     ]
+
+
+def test_reliability_panel_counts_marked_calls_and_trace_outcomes(viewer_client, project):
+    now = timezone.now()
+    LLMCallFactory(project=project, start_time=now, is_retry=True, cost_usd=Decimal("0.25"))
+    LLMCallFactory(project=project, start_time=now, is_fallback=True)
+    LLMCallFactory(project=project, start_time=now, escalation="model")
+    LLMCallFactory(
+        project=project,
+        start_time=now,
+        cache_hit=True,
+        cost_usd=Decimal(0),
+        avoided_cost_usd=Decimal("0.5"),
+    )
+    Trace.objects.create(
+        project=project,
+        trace_id="a" * 32,
+        start_time=now,
+        last_span_at=now,
+        outcome="success",
+        human_escalations=1,
+    )
+    Trace.objects.create(
+        project=project, trace_id="b" * 32, start_time=now, last_span_at=now, outcome="failure"
+    )
+
+    response = viewer_client.get(reverse("finops:overview", args=[project.slug]))
+
+    totals, traces = response.context["totals"], response.context["traces"]
+    assert (totals["retries"], totals["fallbacks"], totals["model_escalations"]) == (1, 1, 1)
+    assert (totals["cache_hits"], totals["avoided_usd"]) == (1, Decimal("0.5"))
+    assert totals["retry_spend_usd"] == Decimal("0.25")
+    assert (traces["outcomes"], traces["successes"], traces["human_escalations"]) == (2, 1, 1)
+    assert 'id="kpi-escalations">1 / 1<' in response.content.decode()
