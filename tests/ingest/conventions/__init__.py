@@ -1,0 +1,1 @@
+"""Tests of ingest/conventions, one file per module of the package."""
