@@ -76,7 +76,7 @@ def _finalize_chunk(project_id: int, trace_ids: list[str], aliases: dict[str, st
         calls_by_trace: dict[str, list[LLMCall]] = defaultdict(list)
         for call in LLMCall.objects.for_project(project_id).filter(trace_id__in=trace_ids):
             calls_by_trace[call.trace_id].append(call)
-        _usage_from_logs(project_id, calls_by_trace)
+        _usage_from_logs(project_id, calls_by_trace, attributes)
         averages = _average_cost_by_template(project_id, calls_by_trace, nodes, loaded_at)
         summaries = []
         for trace_id in trace_ids:
@@ -93,7 +93,11 @@ def _finalize_chunk(project_id: int, trace_ids: list[str], aliases: dict[str, st
         ).update(needs_finalize=False, finalized_at=timezone.now())
 
 
-def _usage_from_logs(project_id: int, calls_by_trace: dict[str, list[LLMCall]]) -> None:
+def _usage_from_logs(
+    project_id: int,
+    calls_by_trace: dict[str, list[LLMCall]],
+    attributes: dict[tuple[str, str], tuple[dict, str]],
+) -> None:
     """Price calls whose span had no usage from a GenAI log record of the same span (some
     libraries report usage only in ``/v1/logs``). Calls with usage on the span are left
     alone, so usage repeated in logs is never counted twice."""
@@ -113,7 +117,10 @@ def _usage_from_logs(project_id: int, calls_by_trace: dict[str, list[LLMCall]]) 
     )
     for trace_id, span_id, attrs in logs:
         call = lacking.get((trace_id, span_id))
-        fields = conventions.extract_call(attrs)
+        # The span's scope says which library wrote the record (openlit logs Anthropic's raw
+        # input, excluding cache tokens), so read the record as that family.
+        _, scope = attributes.get((trace_id, span_id), ({}, ""))
+        fields = conventions.extract_call(attrs, scope=scope)
         if call is None or call.has_usage or fields is None or not fields.has_usage:
             continue
         fields = replace(

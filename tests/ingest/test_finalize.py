@@ -3,9 +3,11 @@ logs, cache-hit savings, the idle sweep and the on-demand command."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -13,10 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 
-from finops.models import AttributeAlias
+from finops.models import AttributeAlias, hash_api_key
 from ingest import finalize
 from ingest.models import LLMCall, Span, SpanLog, Trace
-from tests.factories import SpanFactory
+from tests.factories import SpanFactory, issue_key
 from tests.otlp_payloads import TRACE, Resource, SpanSpec, chat_span, protobuf_body, span_id
 
 pytestmark = pytest.mark.django_db
@@ -246,3 +248,32 @@ def test_finalize_command_runs_pending_traces(project):
 
     assert "finalized 1 of 1 traces" in out.getvalue()
     assert not Trace.objects.get().needs_finalize
+
+
+OPENLIT = Path(__file__).resolve().parents[1] / "data" / "otlp" / "openlit"
+
+
+def _send_fixtures(client, key, paths: tuple[str, ...]) -> dict:
+    truth = json.loads((OPENLIT / "truth.json").read_text())
+    for fixture in truth["fixtures"]:
+        if fixture["path"] not in paths:
+            continue
+        response = client.post(
+            fixture["path"],
+            (OPENLIT / fixture["file"]).read_bytes(),
+            content_type=fixture["content_type"],
+            HTTP_AUTHORIZATION=f"Bearer {key}",
+        )
+        assert response.status_code == 200, response.content
+    return LLMCall.objects.filter(project__api_keys__key_hash=hash_api_key(key)).totals()
+
+
+def test_openlit_usage_repeated_in_logs_is_counted_once(client, project, other_project):
+    spans_only = _send_fixtures(client, issue_key(other_project), ("/v1/traces",))
+
+    with_logs = _send_fixtures(client, issue_key(project), ("/v1/logs", "/v1/traces", "/v1/logs"))
+
+    assert with_logs["calls"] == spans_only["calls"] > 0
+    assert with_logs["input_tokens"] == spans_only["input_tokens"]
+    assert with_logs["spend_usd"] == spans_only["spend_usd"]
+    assert SpanLog.objects.filter(project=project).exists()
