@@ -72,6 +72,7 @@ class CallVerdict:
     is_fallback: bool
     escalation: str
     avoided_cost_usd: Decimal | None
+    quality_score: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +185,9 @@ def _judge_call(
     avoided = None
     if call.cache_hit:
         avoided = avg_cost_by_template.get(template)
-    return CallVerdict(attribution, attempt, is_retry, is_fallback, escalation, avoided)
+    return CallVerdict(
+        attribution, attempt, is_retry, is_fallback, escalation, avoided, call.quality_score
+    )
 
 
 def _model_differs(a: CallFacts, b: CallFacts) -> bool:

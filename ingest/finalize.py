@@ -32,9 +32,11 @@ from ingest.calls import fill_call
 from ingest.models import LLMCall, Span, SpanLog, Trace
 
 _CHUNK = 200
+_NO_SPAN: tuple[dict, str, list[float]] = ({}, "", [])  # a call whose span row is missing
 # The avoided cost of an app-cache hit is the template's average call cost over this window.
 _AVG_COST_WINDOW = timedelta(days=30)
 _VERDICT_FIELDS = (
+    "quality_score",
     *DIMENSIONS,
     "attempt",
     "is_retry",
@@ -81,7 +83,7 @@ def _finalize_chunk(project_id: int, trace_ids: list[str], aliases: dict[str, st
         summaries = []
         for trace_id in trace_ids:
             calls = calls_by_trace.get(trace_id, [])
-            facts = [_facts(c, *attributes.get((trace_id, c.span_id), ({}, ""))) for c in calls]
+            facts = [_facts(c, *attributes.get((trace_id, c.span_id), _NO_SPAN)) for c in calls]
             verdict = judge_trace(nodes.get(trace_id, {}), facts, averages)
             _apply(calls, verdict)
             summaries.append(_trace_row(project_id, trace_id, verdict, loaded_at))
@@ -96,7 +98,7 @@ def _finalize_chunk(project_id: int, trace_ids: list[str], aliases: dict[str, st
 def _usage_from_logs(
     project_id: int,
     calls_by_trace: dict[str, list[LLMCall]],
-    attributes: dict[tuple[str, str], tuple[dict, str]],
+    attributes: dict[tuple[str, str], tuple[dict, str, list[float]]],
 ) -> None:
     """Price calls whose span had no usage from a GenAI log record of the same span (some
     libraries report usage only in ``/v1/logs``). Calls with usage on the span are left
@@ -119,7 +121,7 @@ def _usage_from_logs(
         call = lacking.get((trace_id, span_id))
         # The span's scope says which library wrote the record (openlit logs Anthropic's raw
         # input, excluding cache tokens), so read the record as that family.
-        _, scope = attributes.get((trace_id, span_id), ({}, ""))
+        _, scope, _ = attributes.get((trace_id, span_id), _NO_SPAN)
         fields = conventions.extract_call(attrs, scope=scope)
         if call is None or call.has_usage or fields is None or not fields.has_usage:
             continue
@@ -137,7 +139,7 @@ def _usage_from_logs(
 
 def _load_spans(project_id: int, trace_ids: list[str], aliases: dict[str, str]):
     nodes: dict[str, dict[str, SpanNode]] = defaultdict(dict)
-    attributes: dict[tuple[str, str], tuple[dict, str]] = {}
+    attributes: dict[tuple[str, str], tuple[dict, str, list[float]]] = {}
     rows = (
         Span.objects.for_project(project_id)
         .filter(trace_id__in=trace_ids)
@@ -151,9 +153,10 @@ def _load_spans(project_id: int, trace_ids: list[str], aliases: dict[str, str]):
             "attributes",
             "resource",
             "scope",
+            "events",
         )
     )
-    for trace_id, span_id, parent, name, start, end, attrs, resource, scope in rows:
+    for trace_id, span_id, parent, name, start, end, attrs, resource, scope, events in rows:
         marks = conventions.extract_marks(attrs)
         outcome = conventions.outcome_of(attrs)
         nodes[trace_id][span_id] = SpanNode(
@@ -169,8 +172,32 @@ def _load_spans(project_id: int, trace_ids: list[str], aliases: dict[str, str]):
             outcome_name=outcome.name if outcome else "",
             outcome_value_usd=outcome.value_usd if outcome else None,
         )
-        attributes[(trace_id, span_id)] = (attrs, scope)
+        attributes[(trace_id, span_id)] = (attrs, scope, _evaluations(events or []))
+    _add_logged_evaluations(project_id, trace_ids, attributes)
     return nodes, attributes
+
+
+def _evaluations(events: list[dict]) -> list[float]:
+    """0..1 scores of the span's ``gen_ai.evaluation.result`` events."""
+    scores = (
+        conventions.evaluation_score(event.get("attributes") or {})
+        for event in events
+        if isinstance(event, dict) and event.get("name") == conventions.GEN_AI_EVALUATION_RESULT
+    )
+    return [score for score in scores if score is not None]
+
+
+def _add_logged_evaluations(project_id: int, trace_ids: list[str], attributes: dict) -> None:
+    """Evaluation results that arrived as log records (the newer way) join their span's."""
+    logged = SpanLog.objects.filter(
+        project_id=project_id,
+        trace_id__in=trace_ids,
+        event_name=conventions.GEN_AI_EVALUATION_RESULT,
+    ).values_list("trace_id", "span_id", "attributes")
+    for trace_id, span_id, attrs in logged:
+        score = conventions.evaluation_score(attrs)
+        if score is not None and (trace_id, span_id) in attributes:
+            attributes[(trace_id, span_id)][2].append(score)
 
 
 def _outcome_word(outcome) -> str:
@@ -179,8 +206,11 @@ def _outcome_word(outcome) -> str:
     return "success" if outcome.success else "failure"
 
 
-def _facts(call: LLMCall, attrs: dict, scope: str) -> CallFacts:
+def _facts(call: LLMCall, attrs: dict, scope: str, evaluations: list[float]) -> CallFacts:
     marks = conventions.extract_marks(attrs)
+    quality = marks.quality_score
+    if quality is None and evaluations:  # an explicit finops.quality.score wins
+        quality = sum(evaluations) / len(evaluations)
     return CallFacts(
         span_id=call.span_id,
         parent_span_id=call.parent_span_id,
@@ -198,7 +228,7 @@ def _facts(call: LLMCall, attrs: dict, scope: str) -> CallFacts:
         resend_count=marks.resend_count,
         is_fallback=marks.is_fallback,
         escalation=marks.escalation,
-        quality_score=marks.quality_score,
+        quality_score=quality,
         richness=len(attrs),
         scope=scope,
     )
@@ -240,6 +270,7 @@ def _apply(calls: list[LLMCall], verdict: TraceVerdict) -> None:
         if judged is None:
             continue
         wanted = (
+            judged.quality_score,
             *(judged.attribution[d] for d in DIMENSIONS),
             judged.attempt,
             judged.is_retry,

@@ -17,7 +17,13 @@ from ingest.conventions.calls import STATUS_ERROR, CallFields, extract_call
 from ingest.conventions.carriers import CARRIER_NAMES, DIMENSIONS, FINOPS_KEYS, attribution_of
 from ingest.conventions.families import FAMILIES, MODEL_PREFIX_PROVIDERS, OPERATIONS, Family
 from ingest.conventions.keys import *  # noqa: F403  (every attribute key, as module constants)
-from ingest.conventions.marks import CallMarks, OutcomeMark, extract_marks, outcome_of
+from ingest.conventions.marks import (
+    CallMarks,
+    OutcomeMark,
+    evaluation_score,
+    extract_marks,
+    outcome_of,
+)
 from ingest.conventions.values import MAX_LABEL, MAX_TOKENS, first
 
 __all__ = [
@@ -35,6 +41,7 @@ __all__ = [
     "Family",
     "OutcomeMark",
     "attribution_of",
+    "evaluation_score",
     "extract_call",
     "extract_marks",
     "first",

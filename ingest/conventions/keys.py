@@ -136,6 +136,10 @@ FINOPS_ESCALATION = "finops.escalation"  # "model" | "human"
 FINOPS_CACHE_HIT = "finops.cache.hit"
 FINOPS_CACHE_KIND = "finops.cache.kind"  # "exact" | "semantic"
 FINOPS_QUALITY_SCORE = "finops.quality.score"  # 0..1
+# OTel GenAI evaluation results (span event or log record, parented to the evaluated call).
+GEN_AI_EVALUATION_RESULT = "gen_ai.evaluation.result"
+GEN_AI_EVALUATION_SCORE_VALUE = "gen_ai.evaluation.score.value"
+GEN_AI_EVALUATION_SCORE_LABEL = "gen_ai.evaluation.score.label"
 FINOPS_RETRIEVAL_CHUNKS = "finops.retrieval.chunks"
 FINOPS_RETRIEVAL_CITATIONS = "finops.retrieval.citations"
 APP_PREFIX = "app."  # app attributes, often baggage copied onto spans

@@ -87,6 +87,28 @@ def outcome_of(attributes: Mapping[str, Any]) -> OutcomeMark | None:
     )
 
 
+# Evaluation labels that read as a pass or a fail when the score has no 0..1 value.
+_PASS_LABELS = frozenset({"pass", "passed", "correct", "relevant", "true", "yes", "good"})
+_FAIL_LABELS = frozenset({"fail", "failed", "incorrect", "not_relevant", "false", "no", "bad"})
+
+
+def evaluation_score(attributes: Mapping[str, Any]) -> float | None:
+    """The 0..1 quality of a ``gen_ai.evaluation.result`` event's attributes, or None.
+
+    A score value in [0, 1] is used as is; other scales (a 1 to 5 rating) cannot be read as a
+    fraction without the evaluator's range, so a pass/fail label decides (1.0 / 0.0) instead.
+    """
+    score = _score(attributes.get(k.GEN_AI_EVALUATION_SCORE_VALUE))
+    if score is not None:
+        return score
+    label = str(attributes.get(k.GEN_AI_EVALUATION_SCORE_LABEL) or "").strip().lower()
+    if label in _PASS_LABELS:
+        return 1.0
+    if label in _FAIL_LABELS:
+        return 0.0
+    return None
+
+
 def _choice(value: Any, allowed: tuple[str, ...]) -> str:
     word = value.strip().lower() if isinstance(value, str) else ""
     return word if word in allowed else ""

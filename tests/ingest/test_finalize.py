@@ -19,7 +19,15 @@ from finops.models import AttributeAlias, hash_api_key
 from ingest import finalize
 from ingest.models import LLMCall, Span, SpanLog, Trace
 from tests.factories import SpanFactory, issue_key
-from tests.otlp_payloads import TRACE, Resource, SpanSpec, chat_span, protobuf_body, span_id
+from tests.otlp_payloads import (
+    TRACE,
+    Event,
+    Resource,
+    SpanSpec,
+    chat_span,
+    protobuf_body,
+    span_id,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -146,12 +154,12 @@ def test_app_cache_hit_is_free_and_records_template_average_as_avoided(client, a
     assert Trace.objects.get(trace_id="e" * 32).avoided_cost_usd == call.avoided_cost_usd
 
 
-def _log_body(**attributes) -> bytes:
+def _log_body(event_name="gen_ai.client.inference.operation.details", **attributes) -> bytes:
     request = ExportLogsServiceRequest()
     record = request.resource_logs.add().scope_logs.add().log_records.add()
     record.trace_id, record.span_id = bytes.fromhex(TRACE), bytes.fromhex(span_id(1))
     record.time_unix_nano = 1_762_000_000_000_000_000
-    record.event_name = "gen_ai.client.inference.operation.details"
+    record.event_name = event_name
     for key, value in attributes.items():
         item = record.attributes.add()
         item.key = key.replace("__", ".")
@@ -277,3 +285,40 @@ def test_openlit_usage_repeated_in_logs_is_counted_once(client, project, other_p
     assert with_logs["input_tokens"] == spans_only["input_tokens"]
     assert with_logs["spend_usd"] == spans_only["spend_usd"]
     assert SpanLog.objects.filter(project=project).exists()
+
+
+def test_evaluation_events_and_logs_give_a_call_its_quality(client, api_key):
+    evaluated = chat_span(span_id(1), parent=ROOT)
+    evaluated.events = [
+        Event(
+            "gen_ai.evaluation.result",
+            attributes={
+                "gen_ai.evaluation.name": "relevance",
+                "gen_ai.evaluation.score.value": 0.8,
+            },
+        )
+    ]
+    _post(client, api_key, evaluated, _root())
+
+    _post(
+        client,
+        api_key,
+        path="ingest:otlp-logs",
+        body=_log_body(
+            event_name="gen_ai.evaluation.result", gen_ai__evaluation__score__label="fail"
+        ),
+    )
+
+    assert LLMCall.objects.get().quality_score == pytest.approx(0.4)
+    assert Trace.objects.get().quality_score == pytest.approx(0.4)
+
+
+def test_explicit_quality_mark_wins_over_evaluations(client, api_key):
+    marked = chat_span(span_id(1), parent=ROOT, finops__quality__score=0.9)
+    marked.events = [
+        Event("gen_ai.evaluation.result", attributes={"gen_ai.evaluation.score.value": 0.1})
+    ]
+
+    _post(client, api_key, marked, _root())
+
+    assert LLMCall.objects.get().quality_score == pytest.approx(0.9)

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from ingest.conventions import CallMarks, OutcomeMark, extract_marks, outcome_of
+from ingest.conventions import CallMarks, OutcomeMark, evaluation_score, extract_marks, outcome_of
 
 NO_MARKS = CallMarks(
     attempt=None,
@@ -135,3 +135,18 @@ def test_outcome_is_read_from_the_span(attributes, expected):
 )
 def test_no_outcome_without_finops_outcome(attributes):
     assert outcome_of(attributes) is None
+
+
+@pytest.mark.parametrize(
+    ("attributes", "expected"),
+    [
+        ({"gen_ai.evaluation.score.value": 0.75}, 0.75),
+        ({"gen_ai.evaluation.score.value": 4.0, "gen_ai.evaluation.score.label": "pass"}, 1.0),
+        ({"gen_ai.evaluation.score.value": 4.0}, None),  # a 1-5 scale: range unknown
+        ({"gen_ai.evaluation.score.label": "incorrect"}, 0.0),
+        ({"gen_ai.evaluation.score.label": "meh"}, None),
+        ({}, None),
+    ],
+)
+def test_evaluation_score_reads_unit_scores_and_pass_fail_labels(attributes, expected):
+    assert evaluation_score(attributes) == expected
