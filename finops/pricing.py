@@ -204,10 +204,12 @@ class _RateCard:
         """The linear rates for ``usage``, or None when genai-prices must price it itself."""
         if self.time_of_day or not _is_plain(usage):
             return None
-        band = sum(1 for t in self.thresholds if usage.input_tokens > t)
-        if band not in self.bands:
-            self.bands[band] = self._probe(band, at)
-        return self.bands[band]
+        band = sum(1 for t in self.thresholds if usage.input_tokens > t) if self.thresholds else 0
+        try:
+            return self.bands[band]
+        except KeyError:
+            rates = self.bands[band] = self._probe(band, at)
+            return rates
 
     def _probe(self, band: int, at: datetime) -> _Rates | None:
         low = self.thresholds[band - 1] + 1 if band else 0
@@ -266,15 +268,22 @@ class _RateCard:
 
 def _is_plain(usage: UsageTokens) -> bool:
     """Whole, non-negative counts with the cache inside the input: the card's domain."""
-    counts = (
+    i, o, r, w = (
         usage.input_tokens,
         usage.output_tokens,
         usage.cache_read_tokens,
         usage.cache_write_tokens,
     )
-    if not all(type(c) is int and c >= 0 for c in counts):
-        return False
-    return usage.input_tokens >= usage.cache_read_tokens + usage.cache_write_tokens
+    return (
+        type(i) is int
+        and type(o) is int
+        and type(r) is int
+        and type(w) is int
+        and o >= 0
+        and r >= 0
+        and w >= 0
+        and i >= r + w
+    )
 
 
 _CARDS: dict[tuple[str | None, str, date], _RateCard] = {}
@@ -284,7 +293,8 @@ _snapshot_of_cards: list[object] = [None]
 
 def _rate_card(pid: str | None, model: str, at: datetime) -> _RateCard | None:
     """The card of ``model`` for ``at``'s UTC day, or None (remembered) when unknown."""
-    day = (at.astimezone(UTC) if at.tzinfo is not None else at).date()
+    # StartDateConstraint compares the UTC date; naive times count as UTC, as there.
+    day = (at if at.tzinfo is UTC or at.tzinfo is None else at.astimezone(UTC)).date()
     snapshot = _data_snapshot.get_snapshot()
     if _snapshot_of_cards[0] is not snapshot:  # prices were updated: start over
         _CARDS.clear()

@@ -42,6 +42,7 @@ def ingest_otlp_traces(
     raw = otlp.decompress(body, content_encoding, settings.OTLP_MAX_DECOMPRESSED_BYTES)
     batch = otlp.decode(raw, content_type)
     received_at = timezone.now()
+    plausible = (received_at - _SUSPECT_PAST, received_at + _SUSPECT_FUTURE)
     spans, calls = [], []
     for record in batch.spans:
         try:
@@ -49,7 +50,7 @@ def ingest_otlp_traces(
         except ValueError as exc:
             batch.reject(f"span {record.name!r}: {exc}")
             continue
-        flags = _flags(record, start, received_at)
+        flags = _flags(record, start, plausible)
         spans.append(_span_row(project_id, record, start, end, flags))
         call = _call_row(project_id, record, start, end, flags)
         if call is not None:
@@ -112,17 +113,43 @@ def _to_datetime(ns: int) -> datetime:
     return _EPOCH + timedelta(microseconds=ns // 1000)
 
 
-def _flags(record: otlp.SpanRecord, start: datetime, received_at: datetime) -> str:
-    """Limit the span's attributes in place and name what was unusual about it."""
+def _flags(record: otlp.SpanRecord, start: datetime, plausible: tuple[datetime, datetime]) -> str:
+    """Limit the span's attributes in place and name what was unusual about it; ``plausible``
+    is the (earliest, latest) start time not flagged as suspect."""
     flags = []
-    record.attributes, truncated = otlp.limit_attributes(
-        record.attributes, settings.OTLP_MAX_ATTRIBUTES, settings.OTLP_MAX_ATTRIBUTE_LENGTH
-    )
-    if truncated:
-        flags.append("attributes_truncated")
-    if not received_at - _SUSPECT_PAST <= start <= received_at + _SUSPECT_FUTURE:
+    max_count, max_length = settings.OTLP_MAX_ATTRIBUTES, settings.OTLP_MAX_ATTRIBUTE_LENGTH
+    if not _within_limits(record.attributes, max_count, max_length):
+        record.attributes, truncated = otlp.limit_attributes(
+            record.attributes, max_count, max_length
+        )
+        if truncated:
+            flags.append("attributes_truncated")
+    if not plausible[0] <= start <= plausible[1]:
         flags.append("time_suspect")
     return ",".join(flags)
+
+
+def _within_limits(attributes: dict, max_count: int, max_length: int) -> bool:
+    """True when ``otlp.limit_attributes`` would cut nothing (nearly every span): checked
+    without building a new dict for each span. Types it does not expect say False, and
+    ``limit_attributes`` decides."""
+    if len(attributes) > max_count:
+        return False
+    for value in attributes.values():
+        kind = type(value)
+        if kind is str:
+            if len(value) > max_length:
+                return False
+        elif kind is list:
+            if any(isinstance(item, str) and len(item) > max_length for item in value):
+                return False
+        elif kind not in _UNCUT_TYPES:
+            return False
+    return True
+
+
+# Attribute value types limit_attributes never cuts (a kvlist is a dict: it is not cut inside).
+_UNCUT_TYPES = frozenset((int, float, bool, dict, type(None)))
 
 
 def _duration_ms(start: datetime, end: datetime) -> float:

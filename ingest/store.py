@@ -22,24 +22,22 @@ def store_spans_and_calls(project_id: int, spans: list[dict], calls: list[dict])
     (``ingest.copy.insert_new_rows``). Returns (spans inserted, calls inserted). All or
     nothing: one transaction.
     """
-    trace_ids = {span["trace_id"] for span in spans}
     with transaction.atomic():
-        stored = set(
-            Span.objects.for_project(project_id)
-            .filter(trace_id__in=trace_ids)
-            .values_list("trace_id", "span_id")
-        )
-        new_spans = _unseen(spans, stored)
-        new_calls = _unseen(calls, stored)
-        # The inserts still skip rows that conflict, for a concurrent request storing the
-        # same spans: the unique constraints make "stored once" a database fact, so no cost
-        # counts twice.
-        insert_new_rows(Span, new_spans)
-        insert_new_rows(LLMCall, new_calls)
+        # The database tells which spans are new: the unique constraints make "stored once"
+        # a fact even for two requests racing with the same batch, so no cost counts twice.
+        new_spans = insert_new_rows(Span, _unique(spans), _KEY)
+        new = {(span["trace_id"], span["span_id"]) for span in new_spans}
+        # A call is new with its span: a re-sent batch stores no call again.
+        new_calls = [c for c in _unique(calls) if (c["trace_id"], c["span_id"]) in new]
+        insert_new_rows(LLMCall, new_calls, _KEY)
         touched = {span["trace_id"] for span in new_spans}
         _mark_traces(project_id, touched)
         _schedule_finalize(project_id, touched)
     return len(new_spans), len(new_calls)
+
+
+# What makes a span or a call the same one again.
+_KEY = ("project_id", "trace_id", "span_id")
 
 
 def store_logs(project_id: int, logs: list[SpanLog]) -> None:
@@ -51,13 +49,11 @@ def store_logs(project_id: int, logs: list[SpanLog]) -> None:
         _schedule_finalize(project_id, traces)
 
 
-def _unseen(rows: list[dict], existing: set[tuple[str, str]]) -> list[dict]:
-    """Rows whose (trace_id, span_id) is neither stored nor repeated earlier in the batch."""
+def _unique(rows: list[dict]) -> list[dict]:
+    """Rows whose (trace_id, span_id) was not repeated earlier in the batch."""
     fresh = {}
     for row in rows:
-        key = (row["trace_id"], row["span_id"])
-        if key not in existing:
-            fresh.setdefault(key, row)
+        fresh.setdefault((row["trace_id"], row["span_id"]), row)
     return list(fresh.values())
 
 
