@@ -29,6 +29,7 @@ from ingest.attribution import (
     resolve,
 )
 from ingest.calls import fill_call
+from ingest.copy import upsert_rows
 from ingest.models import LLMCall, Span, SpanLog, Trace
 
 _CHUNK = 200
@@ -80,13 +81,16 @@ def _finalize_chunk(project_id: int, trace_ids: list[str], aliases: dict[str, st
             calls_by_trace[call.trace_id].append(call)
         _usage_from_logs(project_id, calls_by_trace, attributes)
         averages = _average_cost_by_template(project_id, calls_by_trace, nodes, loaded_at)
-        summaries = []
+        summaries, all_duplicates, all_changed = [], [], []
         for trace_id in trace_ids:
             calls = calls_by_trace.get(trace_id, [])
             facts = [_facts(c, *attributes.get((trace_id, c.span_id), _NO_SPAN)) for c in calls]
             verdict = judge_trace(nodes.get(trace_id, {}), facts, averages)
-            _apply(calls, verdict)
+            duplicates, changed = _judged(calls, verdict)
+            all_duplicates += duplicates
+            all_changed += changed
             summaries.append(_trace_row(project_id, trace_id, verdict, loaded_at))
+        _save_calls(all_duplicates, all_changed)
         _save_summaries(summaries)
         # A span that arrived while we worked set needs_finalize again and queued another
         # finalize; only clear the flag for traces untouched since we loaded them.
@@ -258,13 +262,11 @@ def _average_cost_by_template(project_id, calls_by_trace, nodes, now) -> dict[st
     }
 
 
-def _apply(calls: list[LLMCall], verdict: TraceVerdict) -> None:
-    """Delete duplicate call rows and update the calls whose verdict changed, grouped."""
-    if verdict.duplicates:
-        LLMCall.objects.filter(
-            pk__in=[c.pk for c in calls if c.span_id in verdict.duplicates]
-        ).delete()
-    groups: dict[tuple, list[int]] = defaultdict(list)
+def _judged(calls: list[LLMCall], verdict: TraceVerdict) -> tuple[list[int], list[LLMCall]]:
+    """The pks of duplicate call rows, and the calls whose verdict fields changed (updated
+    in place on the instances)."""
+    duplicates = [c.pk for c in calls if c.span_id in verdict.duplicates]
+    changed = []
     for call in calls:
         judged = verdict.calls.get(call.span_id)
         if judged is None:
@@ -278,11 +280,19 @@ def _apply(calls: list[LLMCall], verdict: TraceVerdict) -> None:
             judged.escalation,
             judged.avoided_cost_usd,
         )
-        current = tuple(getattr(call, name) for name in _VERDICT_FIELDS)
-        if wanted != current:
-            groups[wanted].append(call.pk)
-    for values, pks in groups.items():
-        LLMCall.objects.filter(pk__in=pks).update(**dict(zip(_VERDICT_FIELDS, values, strict=True)))
+        if wanted != tuple(getattr(call, name) for name in _VERDICT_FIELDS):
+            for name, value in zip(_VERDICT_FIELDS, wanted, strict=True):
+                setattr(call, name, value)
+            changed.append(call)
+    return duplicates, changed
+
+
+def _save_calls(duplicates: list[int], changed: list[LLMCall]) -> None:
+    """Delete duplicates; write every changed call of the chunk in one statement (COPY into
+    staging + ON CONFLICT DO UPDATE on PostgreSQL), not one UPDATE per call."""
+    if duplicates:
+        LLMCall.objects.filter(pk__in=duplicates).delete()
+    upsert_rows(LLMCall, _rows(changed), ["project", "trace_id", "span_id"], _VERDICT_FIELDS)
 
 
 def _trace_row(project_id: int, trace_id: str, verdict: TraceVerdict, loaded_at) -> Trace:
@@ -344,13 +354,16 @@ _SUMMARY_FIELDS = [
 ]
 
 
-def _save_summaries(rows: list[Trace]) -> None:
+def _save_summaries(traces: list[Trace]) -> None:
     # last_span_at is not in update_fields: the receiver owns it, and it decides whether the
     # trace needs finalizing again.
-    Trace.objects.bulk_create(
-        rows,
-        batch_size=_CHUNK,
-        update_conflicts=True,
-        unique_fields=["project", "trace_id"],
-        update_fields=_SUMMARY_FIELDS,
-    )
+    upsert_rows(Trace, _rows(traces), ["project", "trace_id"], _SUMMARY_FIELDS)
+
+
+def _rows(instances: list) -> list[dict]:
+    """Unsaved or loaded instances as row dicts for ``ingest.copy``, in key order."""
+    if not instances:
+        return []
+    fields = [f for f in instances[0]._meta.concrete_fields if not f.primary_key]
+    ordered = sorted(instances, key=lambda i: i.trace_id + getattr(i, "span_id", ""))
+    return [{f.attname: getattr(i, f.attname) for f in fields} for i in ordered]
