@@ -156,3 +156,31 @@ class AttributeAlias(models.Model):
         return dict(
             cls.objects.filter(project_id=project_id).values_list("attribute_key", "dimension")
         )
+
+
+class DirtyDay(models.Model):
+    """A (project, UTC day) whose rollups must be recomputed: spans, late outcomes or scores
+    touched it. Inserted idempotently by ingest; consumed by ``finops.rollups``."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE)
+    day = models.DateField()
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "day"], name="dirtyday_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.day}"
+
+    @classmethod
+    def mark(cls, project_id: int, days) -> None:
+        """Mark ``days`` (dates) of a project dirty; marking twice is harmless."""
+        now = timezone.now()
+        cls.objects.bulk_create(
+            [cls(project_id=project_id, day=day, marked_at=now) for day in sorted(set(days))],
+            update_conflicts=True,
+            unique_fields=["project", "day"],
+            update_fields=["marked_at"],
+        )
