@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from finops.models import AttributeAlias
+from finops.models import AttributeAlias, DirtyDay
 from ingest import conventions
 from ingest.attribution import (
     DIMENSIONS,
@@ -92,6 +92,10 @@ def _finalize_chunk(project_id: int, trace_ids: list[str], aliases: dict[str, st
             summaries.append(_trace_row(project_id, trace_id, verdict, loaded_at))
         _save_calls(all_duplicates, all_changed)
         _save_summaries(summaries)
+        # Rollups of every day these traces touch are stale now (finops.rollups).
+        days = {c.start_time.astimezone(UTC).date() for cs in calls_by_trace.values() for c in cs}
+        days |= {t.start_time.astimezone(UTC).date() for t in summaries if t.start_time}
+        DirtyDay.mark(project_id, days)
         # A span that arrived while we worked set needs_finalize again and queued another
         # finalize; only clear the flag for traces untouched since we loaded them.
         Trace.objects.for_project(project_id).filter(

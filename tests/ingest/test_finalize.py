@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 
-from finops.models import AttributeAlias, hash_api_key
+from finops.models import AttributeAlias, DirtyDay, hash_api_key
 from ingest import finalize
 from ingest.models import LLMCall, Span, SpanLog, Trace
 from tests.factories import SpanFactory, issue_key
@@ -322,3 +322,10 @@ def test_explicit_quality_mark_wins_over_evaluations(client, api_key):
     _post(client, api_key, marked, _root())
 
     assert LLMCall.objects.get().quality_score == pytest.approx(0.9)
+
+
+def test_finalize_marks_the_days_it_touched_dirty(client, project, api_key):
+    _post(client, api_key, chat_span(span_id(1), parent=ROOT), _root())
+
+    day = LLMCall.objects.get().start_time.date()
+    assert list(DirtyDay.objects.filter(project=project).values_list("day", flat=True)) == [day]
