@@ -56,6 +56,9 @@ PROVIDER_IDS = {
     "together_ai": "together",
     "fireworks": "fireworks",
     "openrouter": "openrouter",
+    # OpenInference's llm.provider values
+    "aws": "aws",
+    "vertexai": "google",
 }
 
 
@@ -67,6 +70,8 @@ class UsageTokens:
     output_tokens: int = 0
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
+    # The part of cache_write_tokens written to the 1-hour cache (Anthropic prices it higher).
+    cache_write_1h_tokens: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +113,9 @@ def price_call(provider: str, model: str, usage: UsageTokens | None, at: datetim
     card = _rate_card(pid, model, at)
     if card is None:
         return Price(cost_usd=None, reason=f"no price for model {model!r}")
-    rates = card.rates_for(usage, at)
-    if rates is None:  # time-of-day price or unusual usage: genai-prices decides
+    # The card is linear in four counts; a 1-hour cache write is a fifth price: genai-prices.
+    rates = None if usage.cache_write_1h_tokens else card.rates_for(usage, at)
+    if rates is None:  # time-of-day price, 1-hour cache writes or unusual usage
         return _price_with_genai_prices(pid, model, usage, at)
     u = (usage.input_tokens, usage.output_tokens, usage.cache_read_tokens, usage.cache_write_tokens)
     total = _apply(rates.total, u)
@@ -146,12 +152,15 @@ def _price_with_genai_prices(
 
 
 def _genai_usage(usage: UsageTokens) -> Usage:
-    return Usage(
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        cache_read_tokens=usage.cache_read_tokens,
-        cache_write_tokens=usage.cache_write_tokens,
-    )
+    counts = {
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+        "cache_read_tokens": usage.cache_read_tokens,
+        "cache_write_tokens": usage.cache_write_tokens,
+    }
+    if usage.cache_write_1h_tokens:  # a subset of cache_write_tokens, as genai-prices expects
+        counts["cache_write_1h_tokens"] = min(usage.cache_write_1h_tokens, usage.cache_write_tokens)
+    return Usage(**counts)
 
 
 # genai-prices answers an unknown model by scanning every model (~1 ms) and raising; remember

@@ -18,6 +18,7 @@ def fill_call(call: LLMCall, fields: conventions.CallFields, start: datetime) ->
             output_tokens=fields.output_tokens,
             cache_read_tokens=fields.cache_read_tokens,
             cache_write_tokens=fields.cache_write_tokens,
+            cache_write_1h_tokens=fields.cache_write_1h_tokens,
         )
     price = price_call(fields.provider, fields.response_model or fields.request_model, usage, start)
     for name in _CALL_FIELDS:
