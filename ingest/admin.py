@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from ingest.models import LLMCall, Span, SpanLog, Trace
+from ingest.models import LLMCall, Outcome, Score, Span, SpanLog, Trace
 
 
 @admin.register(Span)
@@ -58,5 +58,33 @@ class SpanLogAdmin(admin.ModelAdmin):
     list_display = ["event_name", "trace_id", "span_id", "time", "project"]
     list_filter = ["project", "event_name"]
     search_fields = ["trace_id", "span_id"]
+    list_select_related = ["project"]
+    show_full_result_count = False
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "success",
+        "value_usd",
+        "trace_id",
+        "session",
+        "applied_trace_id",
+        "source",
+        "occurred_at",
+        "project",
+    ]
+    list_filter = ["project", "source", "success", "name"]
+    search_fields = ["trace_id", "session", "applied_trace_id", "idempotency_key"]
+    list_select_related = ["project"]
+    show_full_result_count = False
+
+
+@admin.register(Score)
+class ScoreAdmin(admin.ModelAdmin):
+    list_display = ["name", "value", "source", "trace_id", "span_id", "created_at", "project"]
+    list_filter = ["project", "source", "name"]
+    search_fields = ["trace_id", "span_id", "idempotency_key"]
     list_select_related = ["project"]
     show_full_result_count = False

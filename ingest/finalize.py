@@ -31,6 +31,7 @@ from ingest.attribution import (
 from ingest.calls import fill_call
 from ingest.copy import upsert_rows
 from ingest.models import LLMCall, Span, SpanLog, Trace
+from ingest.outcomes import api_facts_for
 
 _CHUNK = 200
 _NO_SPAN: tuple[dict, str, list[float]] = ({}, "", [])  # a call whose span row is missing
@@ -81,15 +82,18 @@ def _finalize_chunk(project_id: int, trace_ids: list[str], aliases: dict[str, st
             calls_by_trace[call.trace_id].append(call)
         _usage_from_logs(project_id, calls_by_trace, attributes)
         averages = _average_cost_by_template(project_id, calls_by_trace, nodes, loaded_at)
+        api = api_facts_for(project_id, trace_ids)  # API scores and outcomes win over spans
         summaries, all_duplicates, all_changed = [], [], []
         for trace_id in trace_ids:
             calls = calls_by_trace.get(trace_id, [])
             facts = [_facts(c, *attributes.get((trace_id, c.span_id), _NO_SPAN)) for c in calls]
+            facts = api.with_call_scores(trace_id, facts)
             verdict = judge_trace(nodes.get(trace_id, {}), facts, averages)
             duplicates, changed = _judged(calls, verdict)
             all_duplicates += duplicates
             all_changed += changed
             summaries.append(_trace_row(project_id, trace_id, verdict, loaded_at))
+        api.apply_to_traces(summaries)
         _save_calls(all_duplicates, all_changed)
         _save_summaries(summaries)
         # Rollups of every day these traces touch are stale now (finops.rollups).

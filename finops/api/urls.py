@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from django.urls import path
 
-from finops.api import calls
+from finops.api import calls, outcomes
 
 app_name = "api"
 
 urlpatterns = [
     path("calls/", calls.CallList.as_view(), name="call-list"),
+    path("outcomes", outcomes.OutcomeCreate.as_view(), name="outcome-create"),
+    path("scores", outcomes.ScoreCreate.as_view(), name="score-create"),
 ]

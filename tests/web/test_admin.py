@@ -7,8 +7,8 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from finops.models import AttributeAlias
-from ingest.models import SpanLog, Trace
+from finops.models import AttributeAlias, DailyOutcomeRollup, DailyRollup, DirtyDay
+from ingest.models import Outcome, Score, SpanLog, Trace
 from tests.factories import LLMCallFactory, SpanFactory, UserFactory, issue_key
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +37,22 @@ def admin_client(client, project, alice):
         event_name="gen_ai.choice",
         fingerprint="f" * 64,
     )
+    Outcome.objects.create(
+        project=project,
+        trace_id="ab" * 16,
+        name="ticket_resolved",
+        success=True,
+        idempotency_key="ticket-1",
+        occurred_at=timezone.now(),
+    )
+    Score.objects.create(
+        project=project,
+        trace_id="ab" * 16,
+        name="relevance",
+        value=0.5,
+        source="eval",
+        idempotency_key="score-1",
+    )
     return client
 
 
@@ -50,6 +66,8 @@ def test_every_project_model_is_registered():
         "llmcall",
         "trace",
         "spanlog",
+        "outcome",
+        "score",
     }
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.shortcuts import resolve_url
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.converters import SlugConverter
 from django.urls.resolvers import RegexPattern, RoutePattern
 from django.utils import timezone
@@ -33,6 +33,22 @@ PROJECT_FREE = {
     "finops:home": "lists the user's own projects",
     "api-schema": "the OpenAPI document",
     "api-docs": "Swagger UI over the OpenAPI document",
+}
+# API routes that only accept POST are checked with a POST of this body (B's own trace id, so
+# an echo of it is no leak): a write must be as scoped as a read.
+WRITE_BODIES = {
+    "api:outcome-create": {
+        "trace_id": B_TRACE_ID,
+        "name": "ticket_resolved",
+        "success": True,
+        "idempotency_key": "isolation-1",
+    },
+    "api:score-create": {
+        "trace_id": B_TRACE_ID,
+        "name": "relevance",
+        "value": 0.5,
+        "source": "eval",
+    },
 }
 SKIPPED_PREFIXES = ("admin/", settings.STATIC_URL.lstrip("/"))
 SKIPPED_NAMES = {"login", "logout"}
@@ -113,6 +129,17 @@ def _needs_project_scope(route: Route) -> bool:
     return True
 
 
+def _call(client, route: Route, url: str, **headers):
+    """GET the route, or POST its sample body if it only accepts POST."""
+    view_class = getattr(resolve(url.split("?")[0]).func, "view_class", None)
+    if view_class is not None and hasattr(view_class, "post") and not hasattr(view_class, "get"):
+        if route.name not in WRITE_BODIES:
+            pytest.fail(f"POST-only route {route.name}: add a sample body to WRITE_BODIES")
+        body = WRITE_BODIES[route.name]
+        return client.post(url, body, content_type="application/json", headers=headers)
+    return client.get(url, headers=headers)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -171,7 +198,7 @@ def test_logged_out_request_is_refused(client, project, route):
         response = client.post(url, b"", content_type="application/x-protobuf")
         assert response.status_code == 401
     elif route.kind == "api":
-        assert client.get(url).status_code in (401, 403)
+        assert _call(client, route, url).status_code in (401, 403)
     else:
         response = client.get(url)
         assert response.status_code == 302
@@ -188,7 +215,7 @@ def test_member_of_other_project_cannot_read_project(client, project, a_secrets,
         return
     query = f"project={project.slug}" if route.kind == "api" else ""
     if _needs_project_scope(route):
-        response = client.get(_url(route, project.slug, query))
+        response = _call(client, route, _url(route, project.slug, query))
         assert response.status_code in (403, 404)
     else:
         response = client.get(_url(route, project.slug, query), follow=True)
@@ -200,8 +227,8 @@ def test_member_of_other_project_reads_only_own_data_without_project_param(
     client, a_secrets, b_member, other_project, route
 ):
     client.force_login(b_member)
-    response = client.get(_url(route, other_project.slug))
-    assert response.status_code in (200, 405)
+    response = _call(client, route, _url(route, other_project.slug))
+    assert response.status_code in (200, 201, 405)
     _assert_no_secrets(response, a_secrets)
 
 
@@ -211,7 +238,7 @@ def test_api_key_of_other_project_cannot_read_project(
 ):
     key = issue_key(other_project)
     url = _url(route, project.slug, f"project={project.slug}")
-    response = client.get(url, headers={"Authorization": f"Bearer {key}"})
+    response = _call(client, route, url, Authorization=f"Bearer {key}")
     if _needs_project_scope(route):
         assert response.status_code in (403, 404)
     _assert_no_secrets(response, a_secrets)
@@ -222,10 +249,8 @@ def test_api_key_of_other_project_reads_only_own_data_without_project_param(
     client, other_project, a_secrets, b_call, route
 ):
     key = issue_key(other_project)
-    response = client.get(
-        _url(route, other_project.slug), headers={"Authorization": f"Bearer {key}"}
-    )
-    assert response.status_code in (200, 405)
+    response = _call(client, route, _url(route, other_project.slug), Authorization=f"Bearer {key}")
+    assert response.status_code in (200, 201, 405)
     _assert_no_secrets(response, a_secrets)
 
 
