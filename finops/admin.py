@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from finops.models import ApiKey, AttributeAlias, Membership, Project
+from finops.models import (
+    ApiKey,
+    AttributeAlias,
+    DailyOutcomeRollup,
+    DailyRollup,
+    DirtyDay,
+    Membership,
+    Project,
+)
 
 
 class AliasInline(admin.TabularInline):
@@ -53,3 +61,41 @@ class ApiKeyAdmin(admin.ModelAdmin):
 class AttributeAliasAdmin(admin.ModelAdmin):
     list_display = ["attribute_key", "dimension", "project"]
     list_filter = ["project", "dimension"]
+
+
+@admin.register(DirtyDay)
+class DirtyDayAdmin(admin.ModelAdmin):
+    list_display = ["project", "day", "marked_at"]
+    list_filter = ["project"]
+    date_hierarchy = "day"
+
+
+@admin.register(DailyRollup)
+class DailyRollupAdmin(admin.ModelAdmin):
+    # Derived rows, rewritten by finops.rollups: readable here, never edited by hand.
+    list_display = ["day", "project", "feature", "template", "segment", "model", "route", "calls"]
+    list_display += ["cost_usd"]
+    list_filter = ["project", "model"]
+    search_fields = ["feature", "template", "segment", "model", "route"]
+    date_hierarchy = "day"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(DailyOutcomeRollup)
+class DailyOutcomeRollupAdmin(admin.ModelAdmin):
+    list_display = ["day", "project", "feature", "segment", "traces", "outcomes", "successes"]
+    list_display += ["cost_usd"]
+    list_filter = ["project"]
+    search_fields = ["feature", "segment"]
+    date_hierarchy = "day"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -184,3 +184,92 @@ class DirtyDay(models.Model):
             unique_fields=["project", "day"],
             update_fields=["marked_at"],
         )
+
+
+class RollupQuerySet(models.QuerySet):
+    def for_project(self, project_id: int):
+        return self.filter(project_id=project_id)
+
+    def on_days(self, first, last):
+        """Rows of the UTC days ``first`` … ``last`` (dates, both inclusive)."""
+        return self.filter(day__gte=first, day__lte=last)
+
+
+class DailyRollup(models.Model):
+    """Call-level facts of one (project, UTC day, feature, template, segment, model, route).
+
+    Derived from ``LLMCall`` by ``finops.rollups``; dashboards read this, never the calls.
+    Trace-level counts (outcomes) are in ``DailyOutcomeRollup``: a trace whose calls span two
+    groups would be counted in both here.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE)
+    day = models.DateField()
+    feature = models.CharField(max_length=200, blank=True)
+    template = models.CharField(max_length=200, blank=True)
+    segment = models.CharField(max_length=200, blank=True)
+    # The response model, else the requested model ("" when neither is known).
+    model = models.CharField(max_length=200, blank=True)
+    route = models.CharField(max_length=200, blank=True)
+    calls = models.PositiveIntegerField(default=0)
+    input_tokens = models.PositiveBigIntegerField(default=0)
+    output_tokens = models.PositiveBigIntegerField(default=0)
+    cache_read_tokens = models.PositiveBigIntegerField(default=0)
+    cache_write_tokens = models.PositiveBigIntegerField(default=0)
+    reasoning_tokens = models.PositiveBigIntegerField(default=0)
+    # Priced calls only; unpriced_calls says how many calls are missing from it.
+    cost_usd = models.DecimalField(max_digits=20, decimal_places=10, default=0)
+    unpriced_calls = models.PositiveIntegerField(default=0)
+    retries = models.PositiveIntegerField(default=0)
+    fallbacks = models.PositiveIntegerField(default=0)
+    model_escalations = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    cache_hits = models.PositiveIntegerField(default=0)
+    avoided_cost_usd = models.DecimalField(max_digits=20, decimal_places=10, default=0)
+    quality_sum = models.FloatField(default=0)
+    quality_count = models.PositiveIntegerField(default=0)
+    # finops.sketch: counts per fixed log-spaced duration bucket; merge by addition.
+    latency_sketch = models.JSONField(default=list, blank=True)
+
+    objects = RollupQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "day", "feature", "template", "segment", "model", "route"],
+                name="dailyrollup_unique_group",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.day} {self.feature or '(unattributed)'} {self.model}"
+
+
+class DailyOutcomeRollup(models.Model):
+    """Trace-level facts of one (project, UTC day of the trace's start, feature, segment):
+    each trace counted once, whatever groups its calls fall in."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE)
+    day = models.DateField()
+    feature = models.CharField(max_length=200, blank=True)
+    segment = models.CharField(max_length=200, blank=True)
+    traces = models.PositiveIntegerField(default=0)
+    outcomes = models.PositiveIntegerField(default=0)
+    successes = models.PositiveIntegerField(default=0)
+    outcome_value_usd = models.DecimalField(max_digits=20, decimal_places=10, default=0)
+    human_escalations = models.PositiveIntegerField(default=0)
+    # What the traces' calls cost (Trace.cost_usd), whatever day each call started on.
+    cost_usd = models.DecimalField(max_digits=20, decimal_places=10, default=0)
+
+    objects = RollupQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "day", "feature", "segment"],
+                name="dailyoutcomerollup_unique_group",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.day} {self.feature or '(unattributed)'} outcomes"

@@ -53,6 +53,10 @@ def admin_client(client, project, alice):
         source="eval",
         idempotency_key="score-1",
     )
+    day = timezone.now().date()
+    DirtyDay.mark(project.pk, [day])
+    DailyRollup.objects.create(project=project, day=day, calls=1, latency_sketch=[0, 1])
+    DailyOutcomeRollup.objects.create(project=project, day=day, traces=1)
     return client
 
 
@@ -68,6 +72,9 @@ def test_every_project_model_is_registered():
         "spanlog",
         "outcome",
         "score",
+        "dirtyday",
+        "dailyrollup",
+        "dailyoutcomerollup",
     }
 
 
