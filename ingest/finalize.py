@@ -82,6 +82,12 @@ def _finalize_chunk(project_id: int, trace_ids: list[str], aliases: dict[str, st
             calls_by_trace[call.trace_id].append(call)
         _usage_from_logs(project_id, calls_by_trace, attributes)
         averages = _average_cost_by_template(project_id, calls_by_trace, nodes, loaded_at)
+        previous_days = {
+            start.astimezone(UTC).date()
+            for start in Trace.objects.for_project(project_id)
+            .filter(trace_id__in=trace_ids, start_time__isnull=False)
+            .values_list("start_time", flat=True)
+        }
         api = api_facts_for(project_id, trace_ids)  # API scores and outcomes win over spans
         summaries, all_duplicates, all_changed = [], [], []
         for trace_id in trace_ids:
@@ -99,6 +105,7 @@ def _finalize_chunk(project_id: int, trace_ids: list[str], aliases: dict[str, st
         # Rollups of every day these traces touch are stale now (finops.rollups).
         days = {c.start_time.astimezone(UTC).date() for cs in calls_by_trace.values() for c in cs}
         days |= {t.start_time.astimezone(UTC).date() for t in summaries if t.start_time}
+        days |= previous_days  # a trace whose root arrived may now start a day earlier
         DirtyDay.mark(project_id, days)
         # A span that arrived while we worked set needs_finalize again and queued another
         # finalize; only clear the flag for traces untouched since we loaded them.

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from finops.rollups import refresh_dirty_if_eager
 from ingest import finalize
 from ingest.copy import insert_new_rows, upsert_rows
 from ingest.models import LLMCall, Span, SpanLog, Trace
@@ -92,6 +93,8 @@ def _schedule_finalize(project_id: int, trace_ids: set[str]) -> None:
     if current_app.conf.task_always_eager:
         if settings.TRACE_FINALIZE_INLINE:
             finalize.finalize_traces(project_id, trace_ids)
+            # No beat either: bring the days finalize marked dirty up to date once committed.
+            transaction.on_commit(refresh_dirty_if_eager)
         return
     ids = sorted(trace_ids)
     transaction.on_commit(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from finops.models import Project
+from finops.rollups import refresh_dirty_if_eager
 from ingest import finalize
 from ingest.models import Trace
 
@@ -49,3 +50,6 @@ class Command(BaseCommand):
             self.stdout.write(f"finalized {done} of {len(pairs)} traces")
         if not pairs:
             self.stdout.write("no traces to finalize")
+        refreshed = refresh_dirty_if_eager()
+        if refreshed:
+            self.stdout.write(f"refreshed rollups of {refreshed} days")
