@@ -18,14 +18,12 @@ import argparse
 import http.client
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +34,15 @@ sys.path[:0] = [str(ROOT / "bench")]
 import _phoenix  # noqa: E402
 import psycopg  # noqa: E402
 from _payload import Load, build_load  # noqa: E402
+from _procs import (  # noqa: E402
+    Counter,
+    Gunicorn,
+    cpu_by_group,
+    free_port,
+    manage,
+    server_env,
+    vm_hwm_mb,
+)
 
 TARGET_SPANS_S = 10_000
 TARGET_RATIO = 100
@@ -86,13 +93,13 @@ def main() -> None:
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{db}"')
     vardir = tempfile.mkdtemp(prefix="llmf-bench-var-")
-    env = _server_env(f"{args.pg}/{db}", vardir)
+    env = server_env(f"{args.pg}/{db}", vardir)
     results: list[Result] = []
     finalize_note = ""
     try:
         print(f"database {db}: migrating", flush=True)
-        _manage(env, "migrate", "--verbosity=0")
-        _manage(env, "create_project", "bench", "--key", _KEY)
+        manage(env, "migrate", "--verbosity=0")
+        manage(env, "create_project", "bench", "--key", _KEY)
         started = time.perf_counter()
         load = build_load(args.spans, seed=1)
         print(
@@ -100,7 +107,7 @@ def main() -> None:
             f"in {len(load.bodies)} protobuf exports in {time.perf_counter() - started:.1f} s",
             flush=True,
         )
-        counter = _Counter(f"{args.pg}/{db}")
+        counter = Counter(f"{args.pg}/{db}")
         variants = (("finalize deferred", False), ("finalize inline", True))
         for name, inline in variants:
             if args.variant not in ("both", name.split()[-1]):
@@ -147,156 +154,9 @@ def _arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def _server_env(database_url: str, vardir: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("CELERY_BROKER_URL", "DEBUG")}
-    env.update(
-        DATABASE_URL=database_url,
-        LLM_FINOPS_VAR_DIR=vardir,
-        DJANGO_SETTINGS_MODULE="config.settings",
-        LOG_LEVEL="WARNING",
-    )
-    return env
-
-
-def _manage(env: dict[str, str], *argv: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *argv],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode:
-        raise RuntimeError(f"manage.py {argv[0]} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-# --- llm-finops ---------------------------------------------------------------------------
-
-
-class _Counter:
-    """Spans and calls stored for the benchmark project, read straight from PostgreSQL."""
-
-    def __init__(self, url: str) -> None:
-        self._conn = psycopg.connect(url, autocommit=True)
-
-    def counts(self) -> tuple[int, int]:
-        row = self._conn.execute(
-            "SELECT (SELECT count(*) FROM ingest_span), (SELECT count(*) FROM ingest_llmcall)"
-        ).fetchone()
-        return row[0], row[1]
-
-
-class _Gunicorn:
-    def __init__(self, env: dict[str, str], workers: int, threads: int) -> None:
-        self.port = _free_port()
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                f"--bind=127.0.0.1:{self.port}",
-                f"--workers={workers}",
-                f"--threads={threads}",
-                "--worker-class=gthread",
-                "--keep-alive=60",
-                "--log-level=warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/accounts/login/", timeout=2)
-                return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("gunicorn did not answer within 60 s")
-
-    def peak_rss_mb(self) -> dict[str, float]:
-        """VmHWM (peak resident set) of the master and of each worker, MB."""
-        pid = self.process.pid
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        out = {"master": _vm_hwm_mb(pid)}
-        for i, child in enumerate(sorted(children, key=int), start=1):
-            out[f"worker {i}"] = _vm_hwm_mb(int(child))
-        return out
-
-    def pids(self) -> list[int]:
-        pid = self.process.pid
-        return [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-def _cpu_s(pids: list[int]) -> float:
-    """User + system CPU seconds used so far by ``pids`` (gone processes count 0)."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def _postgres_pids() -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == "postgres":
-                    pids.append(int(entry.name))
-            except OSError:
-                continue
-    return pids
-
-
-def _cpu_by_group(server: _Gunicorn) -> dict[str, float]:
-    groups = {
-        "receiver": _cpu_s(server.pids()),
-        "PostgreSQL": _cpu_s(_postgres_pids()),
-        "client": _cpu_s([os.getpid()]),
-    }
-    # Whatever else kept the box busy meanwhile: other users' jobs (which skew the rates),
-    # processes that ended during the run (PostgreSQL's autovacuum workers), kernel time.
-    groups["rest of box"] = _box_busy_s() - sum(groups.values())
-    return groups
-
-
-def _box_busy_s() -> float:
-    """CPU seconds the whole machine spent busy since boot (all CPUs)."""
-    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = ticks[3] + ticks[4]  # idle, iowait
-    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-def _vm_hwm_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def _bench_variant(name: str, env: dict[str, str], load: Load, counter: _Counter, args) -> Result:
+def _bench_variant(name: str, env: dict[str, str], load: Load, counter: Counter, args) -> Result:
     result = Result(name)
-    server = _Gunicorn(env, args.workers, args.threads)
+    server = Gunicorn(env, args.workers, args.threads)
     headers = {"Content-Type": "application/x-protobuf", "Authorization": f"Bearer {_KEY}"}
     try:
         warm = build_load(500 * args.workers * 2, seed=99)
@@ -304,14 +164,14 @@ def _bench_variant(name: str, env: dict[str, str], load: Load, counter: _Counter
         for i in range(args.runs):
             spans0, calls0 = counter.counts()
             bodies = load.renumbered(seed=1000 + i + (100 if "inline" in name else 0)).bodies
-            cpu0 = _cpu_by_group(server)
+            cpu0 = cpu_by_group(server)
             started = time.perf_counter()
             accepted_at, retries = _send(server.port, "/v1/traces", bodies, headers, args.exporters)
             # The receiver commits before it answers, so the counts are reached by the last
             # 200 at the latest; checking right after measures the same end-to-end time.
             expected = (spans0 + load.spans, calls0 + load.calls)
             stored_at = _wait_for(lambda: counter.counts() >= expected, started)  # noqa: B023
-            cpu = {k: v - cpu0[k] for k, v in _cpu_by_group(server).items()}
+            cpu = {k: v - cpu0[k] for k, v in cpu_by_group(server).items()}
             run = Run(load.spans, accepted_at - started, stored_at - started, retries, cpu)
             result.runs.append(run)
             print(
@@ -416,7 +276,7 @@ def _time_finalize(env: dict[str, str], limit: int) -> str:
 
 def _bench_phoenix(args) -> Result:
     exe = _phoenix.python(args.phoenix_version)
-    server = _phoenix.start(exe, _free_port(), _free_port())
+    server = _phoenix.start(exe, free_port(), free_port())
     result = Result(f"Arize Phoenix {args.phoenix_version}")
     try:
         load = build_load(
@@ -430,7 +290,7 @@ def _bench_phoenix(args) -> Result:
         accepted_at, retries = _send(port, "/v1/traces", load.bodies, headers, args.exporters)
         stored_at = _wait_for(lambda: server.span_count() >= load.spans, started, poll_s=0.5)
         result.runs.append(Run(load.spans, accepted_at - started, stored_at - started, retries))
-        result.rss_mb = {"server": _vm_hwm_mb(server.process.pid)}
+        result.rss_mb = {"server": vm_hwm_mb(server.process.pid)}
         result.note = "queryable = span count in its GraphQL API (recordCount); SQLite storage"
         run = result.runs[0]
         print(
