@@ -80,3 +80,27 @@ def spend_by_feature(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             margin={"l": 16, "r": 16, "t": 8, "b": 40},
         ),
     }
+
+
+SPARK_WIDTH, SPARK_HEIGHT = 100, 24
+
+
+def sparkline_points(
+    values: Iterable[Decimal], width: int = SPARK_WIDTH, height: int = SPARK_HEIGHT
+) -> str:
+    """The ``points`` of an SVG polyline drawing ``values`` (e.g. daily spend, Decimal USD)
+    left to right in a ``width`` x ``height`` box, 0 at the bottom and the maximum at the
+    top. One value is a flat line; all zeros lie on the bottom edge; none gives "".
+    """
+    ys = [float(v) for v in values]
+    if not ys:
+        return ""
+    if len(ys) == 1:
+        ys = ys * 2
+    top = max(ys) or 1.0
+    # One pixel of padding so the stroke at the top and bottom edge is not clipped.
+    usable = height - 2
+    step = width / (len(ys) - 1)
+    return " ".join(
+        f"{i * step:.1f},{1 + usable - (y / top) * usable:.1f}" for i, y in enumerate(ys)
+    )

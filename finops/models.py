@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 API_KEY_PREFIX = "lfo_"
@@ -193,6 +195,40 @@ class RollupQuerySet(models.QuerySet):
     def on_days(self, first, last):
         """Rows of the UTC days ``first`` … ``last`` (dates, both inclusive)."""
         return self.filter(day__gte=first, day__lte=last)
+
+    # Annotations cannot reuse a field's name ("calls"), hence the total_ prefix below.
+    def spend_by_feature_day(self):
+        """``DailyRollup`` summed per (feature, day), ordered by feature then day: dicts with
+        ``feature`` ("" = unattributed), ``day`` (date), ``total_calls`` (int),
+        ``total_unpriced_calls`` (int) and ``spend_usd`` (Decimal USD, priced calls only)."""
+        return (
+            self.order_by()
+            .values("feature", "day")
+            .annotate(
+                total_calls=models.Sum("calls"),
+                total_unpriced_calls=models.Sum("unpriced_calls"),
+                spend_usd=Coalesce(
+                    models.Sum("cost_usd"),
+                    models.Value(Decimal("0")),
+                    output_field=models.DecimalField(max_digits=30, decimal_places=10),
+                ),
+            )
+            .order_by("feature", "day")
+        )
+
+    def outcomes_by_feature(self):
+        """``DailyOutcomeRollup`` summed per feature (the trace root's): dicts with
+        ``feature`` ("" = unattributed), ``total_outcomes`` and ``total_successes`` (ints;
+        each trace counted once)."""
+        return (
+            self.order_by()
+            .values("feature")
+            .annotate(
+                total_outcomes=models.Sum("outcomes"),
+                total_successes=models.Sum("successes"),
+            )
+            .order_by("feature")
+        )
 
 
 class DailyRollup(models.Model):
