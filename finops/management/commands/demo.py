@@ -25,8 +25,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--days", type=int, default=30)
-        parser.add_argument("--traces", type=int, default=2500)
+        parser.add_argument("--days", type=int, default=60)
+        parser.add_argument("--traces", type=int, default=5000)
         parser.add_argument(
             "--no-serve", action="store_true", help="Stop after simulating (for scripts and CI)"
         )
