@@ -262,6 +262,8 @@ class DailyRollup(models.Model):
     errors = models.PositiveIntegerField(default=0)
     cache_hits = models.PositiveIntegerField(default=0)
     avoided_cost_usd = models.DecimalField(max_digits=20, decimal_places=10, default=0)
+    # Spend on retries, fallbacks and model escalations (the "retries" driver of why it moved).
+    retry_cost_usd = models.DecimalField(max_digits=20, decimal_places=10, default=0)
     quality_sum = models.FloatField(default=0)
     quality_count = models.PositiveIntegerField(default=0)
     # finops.sketch: counts per fixed log-spaced duration bucket; merge by addition.

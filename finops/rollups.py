@@ -65,6 +65,13 @@ _CALL_SUMS = {
     "errors": Count("id", filter=~Q(error_type="")),
     "cache_hits": Count("id", filter=Q(cache_hit=True)),
     "avoided_cost_usd": Coalesce(Sum("avoided_cost_usd"), ZERO_USD),
+    "retry_cost_usd": Coalesce(
+        Sum(
+            "cost_usd",
+            filter=Q(is_retry=True) | Q(is_fallback=True) | Q(escalation=Escalation.MODEL),
+        ),
+        ZERO_USD,
+    ),
     "quality_sum": Coalesce(Sum("quality_score"), Value(0.0), output_field=FloatField()),
     "quality_count": Count("quality_score"),
 }

@@ -37,6 +37,7 @@ SUMMED = (
     "errors",
     "cache_hits",
     "avoided_cost_usd",
+    "retry_cost_usd",
     "quality_sum",
     "quality_count",
 )
@@ -167,6 +168,8 @@ def _expected_call_rows(project) -> dict[tuple, dict]:
         g["errors"] += bool(c.error_type)
         g["cache_hits"] += c.cache_hit
         g["avoided_cost_usd"] += c.avoided_cost_usd or 0
+        if c.is_retry or c.is_fallback or c.escalation == Escalation.MODEL:
+            g["retry_cost_usd"] += c.cost_usd or 0
         g["quality_sum"] += c.quality_score or 0
         g["quality_count"] += c.quality_score is not None
         g["durations"].append(c.duration_ms)
