@@ -4,10 +4,21 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from django.db import OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("llm_finops")
+
+# Options every task of the project takes (STYLE §7): run again after a worker crash, retry
+# only transient database errors, with backoff; results are not kept.
+TASK_OPTIONS = dict(
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+    ignore_result=True,
+)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
