@@ -5,11 +5,13 @@ from django.contrib import admin
 from finops.models import (
     ApiKey,
     AttributeAlias,
+    DailyCustomerRollup,
     DailyOutcomeRollup,
     DailyRollup,
     DirtyDay,
     Membership,
     Project,
+    SavedSearch,
 )
 
 
@@ -88,7 +90,7 @@ class DailyRollupAdmin(admin.ModelAdmin):
 
 @admin.register(DailyOutcomeRollup)
 class DailyOutcomeRollupAdmin(admin.ModelAdmin):
-    list_display = ["day", "project", "feature", "segment", "traces", "outcomes", "successes"]
+    list_display = ["day", "project", "feature", "segment", "action", "traces", "outcomes"]
     list_display += ["cost_usd"]
     list_filter = ["project"]
     search_fields = ["feature", "segment"]
@@ -99,3 +101,24 @@ class DailyOutcomeRollupAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(DailyCustomerRollup)
+class DailyCustomerRollupAdmin(admin.ModelAdmin):
+    list_display = ["day", "project", "customer", "feature", "segment", "calls", "cost_usd"]
+    list_filter = ["project"]
+    search_fields = ["customer", "feature", "segment"]
+    date_hierarchy = "day"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SavedSearch)
+class SavedSearchAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "project", "created_at"]
+    list_filter = ["project"]
+    search_fields = ["name", "query"]

@@ -15,8 +15,8 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from finops import charts
+from finops.filters import DayRange
 from finops.models import DailyOutcomeRollup, DailyRollup
-from finops.views.common import DayRange
 
 UNATTRIBUTED = "(unattributed)"
 USD_PLACES = Decimal("0.0000000001")  # the precision of the rollups' cost columns
@@ -79,11 +79,6 @@ class FeatureRow:
     @property
     def sparkline(self) -> str:
         return charts.sparkline_points(self.daily_spend_usd)
-
-
-def previous_period(period: DayRange) -> DayRange:
-    """The range of the same length that ends the day before ``period`` starts."""
-    return DayRange(period.first - timedelta(days=period.days), period.first - timedelta(days=1))
 
 
 def load_feature_rows(

@@ -32,17 +32,24 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Substr
 
 from finops import sketch
-from finops.models import DailyOutcomeRollup, DailyRollup, DirtyDay, Project
+from finops.models import (
+    DailyCustomerRollup,
+    DailyOutcomeRollup,
+    DailyRollup,
+    DirtyDay,
+    Project,
+)
 from ingest.models import ZERO_USD, Escalation, LLMCall, Trace
 
 # How many dirty days one beat run refreshes: well under a minute at < 2 s a day, so runs
 # rarely overlap; a backlog drains over the following minutes.
 DIRTY_DAYS_PER_RUN = 25
 GROUP_FIELDS = ("feature", "template", "segment", "model", "route")
-OUTCOME_GROUP_FIELDS = ("feature", "segment")
+OUTCOME_GROUP_FIELDS = ("feature", "segment", "action")
+CUSTOMER_GROUP_FIELDS = ("feature", "segment", "customer")
 
 # DESIGN: a call's model is what the provider says answered, else what was asked for.
 _MODEL = Case(
@@ -74,6 +81,10 @@ _CALL_SUMS = {
     ),
     "quality_sum": Coalesce(Sum("quality_score"), Value(0.0), output_field=FloatField()),
     "quality_count": Count("quality_score"),
+    "prompt_cache_calls": Count("id", filter=Q(cache_read_tokens__gt=0)),
+    "retrieval_calls": Count("retrieval_chunks"),
+    "retrieval_chunks": Coalesce(Sum("retrieval_chunks"), 0),
+    "retrieval_citations": Coalesce(Sum("retrieval_citations"), 0),
 }
 _OUTCOME_SUMS = {
     "traces": Count("id"),
@@ -81,6 +92,10 @@ _OUTCOME_SUMS = {
     "successes": Count("id", filter=Q(outcome="success")),
     "outcome_value_usd": Coalesce(Sum("outcome_value_usd"), ZERO_USD),
     "human_escalations": Coalesce(Sum("human_escalations"), 0),
+    "cost_usd": Coalesce(Sum("cost_usd"), ZERO_USD),
+}
+_CUSTOMER_SUMS = {
+    "calls": Count("id"),
     "cost_usd": Coalesce(Sum("cost_usd"), ZERO_USD),
 }
 
@@ -187,10 +202,12 @@ def _lock_project(project_id: int) -> None:
 def _replace_day(project_id: int, day: date) -> Refreshed:
     call_rows = _call_rows(project_id, day)
     outcome_rows = _outcome_rows(project_id, day)
-    DailyRollup.objects.filter(project_id=project_id, day=day).delete()
-    DailyOutcomeRollup.objects.filter(project_id=project_id, day=day).delete()
+    customer_rows = _customer_rows(project_id, day)
+    for model in (DailyRollup, DailyOutcomeRollup, DailyCustomerRollup):
+        model.objects.filter(project_id=project_id, day=day).delete()
     DailyRollup.objects.bulk_create(call_rows, batch_size=500)
     DailyOutcomeRollup.objects.bulk_create(outcome_rows, batch_size=500)
+    DailyCustomerRollup.objects.bulk_create(customer_rows, batch_size=1000)
     return Refreshed(
         call_rows=len(call_rows),
         outcome_rows=len(outcome_rows),
@@ -219,44 +236,59 @@ def _call_rows(project_id: int, day: date) -> list[DailyRollup]:
     return rows
 
 
-def _latency_counts(calls, keys: tuple[str, ...]) -> dict[tuple, dict[int, int]]:
-    """``{group key: {bucket index: calls}}``, counted by the database."""
-    counts: dict[tuple, dict[int, int]] = defaultdict(dict)
-    grouped = calls.values(*keys, bucket=_bucket_expression()).annotate(n=Count("id"))
-    for row in grouped.values_list(*keys, "bucket", "n"):
-        counts[row[:-2]][row[-2]] = row[-1]
-    return counts
-
-
-def _bucket_expression():
-    """``finops.sketch.bucket_of(duration_ms)`` in SQL (same bounds, same comparisons)."""
+def _latency_counts(rows, keys: tuple[str, ...]) -> dict[tuple, dict[int, int]]:
+    """``{group key: {bucket index: rows}}`` of calls or traces (``duration_ms``)."""
+    counts: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     if connection.vendor == "postgresql":
-        # width_bucket(x, lower bounds) = how many bounds are <= x: bisect_right.
-        return Func(
+        # width_bucket(x, lower bounds) = how many bounds are <= x: bisect_right, as
+        # finops.sketch.bucket_of; counted by the database.
+        bucket = Func(
             F("duration_ms"),
             Value(list(sketch.BOUNDS_MS)),
             function="width_bucket",
             output_field=IntegerField(),
         )
-    # Portable: one comparison per bound, first match wins.
-    return Case(
-        *[When(duration_ms__lt=bound, then=Value(i)) for i, bound in enumerate(sketch.BOUNDS_MS)],
-        default=Value(sketch.BUCKETS - 1),
-        output_field=IntegerField(),
-    )
+        grouped = rows.values(*keys, bucket=bucket).annotate(n=Count("pk"))
+        for row in grouped.values_list(*keys, "bucket", "n"):
+            counts[row[:-2]][row[-2]] = row[-1]
+        return counts
+    # SQLite (the embedded default, small volumes): bucket in Python. A 64-branch CASE in
+    # SQL costs more to build and compile in the ORM than reading the durations.
+    for row in rows.values_list(*keys, "duration_ms").iterator(chunk_size=5000):
+        counts[row[:-1]][sketch.bucket_of(row[-1])] += 1
+    return counts
 
 
 def _outcome_rows(project_id: int, day: date) -> list[DailyOutcomeRollup]:
     traces = Trace.objects.for_project(project_id).on_days(day, day).order_by()
-    groups = traces.values(*OUTCOME_GROUP_FIELDS).annotate(**_prefixed(_OUTCOME_SUMS))
+    traces = traces.annotate(action=Substr("root_name", 1, 200))
+    sketches = _latency_counts(traces, OUTCOME_GROUP_FIELDS)
+    rows = []
+    for group in traces.values(*OUTCOME_GROUP_FIELDS).annotate(**_prefixed(_OUTCOME_SUMS)):
+        key = tuple(group[k] for k in OUTCOME_GROUP_FIELDS)
+        rows.append(
+            DailyOutcomeRollup(
+                project_id=project_id,
+                day=day,
+                **dict(zip(OUTCOME_GROUP_FIELDS, key, strict=True)),
+                **_unprefixed(group),
+                latency_sketch=sketch.from_counts(sketches.get(key, {})),
+            )
+        )
+    return rows
+
+
+def _customer_rows(project_id: int, day: date) -> list[DailyCustomerRollup]:
+    calls = LLMCall.objects.for_project(project_id).on_days(day, day).exclude(customer="")
+    groups = calls.order_by().values(*CUSTOMER_GROUP_FIELDS)
     return [
-        DailyOutcomeRollup(
+        DailyCustomerRollup(
             project_id=project_id,
             day=day,
-            **{k: group[k] for k in OUTCOME_GROUP_FIELDS},
+            **{k: group[k] for k in CUSTOMER_GROUP_FIELDS},
             **_unprefixed(group),
         )
-        for group in groups
+        for group in groups.annotate(**_prefixed(_CUSTOMER_SUMS))
     ]
 
 

@@ -10,7 +10,7 @@ from rest_framework import exceptions, generics, serializers
 
 from finops.api.auth import project_for_api
 from finops.features import load_feature_rows
-from finops.views.common import MAX_DAYS, DayRange, day_range
+from finops.filters import MAX_DAYS, DayRange, day_range
 
 
 def _usd(help_text: str, *, allow_null: bool = False) -> serializers.DecimalField:

@@ -19,12 +19,12 @@ from finops.features import (
     FeatureRow,
     load_feature_rows,
     parse_sort,
-    previous_period,
     sort_rows,
     total_row,
 )
+from finops.filters import DayRange, day_range, previous_period
 from finops.models import DailyOutcomeRollup, DailyRollup
-from finops.views.common import DayRange, day_range, get_project_for
+from finops.views.common import get_project_for
 
 
 def _headers(period: DayRange, sort: str) -> list[dict]:

@@ -7,8 +7,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from finops import charts
+from finops.filters import day_range
 from finops.models import Project
-from finops.views.common import day_range, get_project_for
+from finops.views.common import get_project_for
 from ingest.models import LLMCall, Trace
 
 

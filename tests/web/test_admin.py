@@ -7,7 +7,14 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from finops.models import AttributeAlias, DailyOutcomeRollup, DailyRollup, DirtyDay
+from finops.models import (
+    AttributeAlias,
+    DailyCustomerRollup,
+    DailyOutcomeRollup,
+    DailyRollup,
+    DirtyDay,
+    SavedSearch,
+)
 from ingest.models import Outcome, Score, SpanLog, Trace
 from tests.factories import LLMCallFactory, SpanFactory, UserFactory, issue_key
 
@@ -57,6 +64,8 @@ def admin_client(client, project, alice):
     DirtyDay.mark(project.pk, [day])
     DailyRollup.objects.create(project=project, day=day, calls=1, latency_sketch=[0, 1])
     DailyOutcomeRollup.objects.create(project=project, day=day, traces=1)
+    DailyCustomerRollup.objects.create(project=project, day=day, customer="acme", calls=1)
+    SavedSearch.objects.create(project=project, user=user, name="errors", query="status=error")
     return client
 
 
@@ -75,6 +84,8 @@ def test_every_project_model_is_registered():
         "dirtyday",
         "dailyrollup",
         "dailyoutcomerollup",
+        "dailycustomerrollup",
+        "savedsearch",
     }
 
 
