@@ -144,3 +144,34 @@ FINOPS_RETRIEVAL_CHUNKS = "finops.retrieval.chunks"
 FINOPS_RETRIEVAL_CITATIONS = "finops.retrieval.citations"
 APP_PREFIX = "app."  # app attributes, often baggage copied onto spans
 APP_FEATURE = "app.feature"
+
+# --- message content (read by ``content``; only shown to roles with trace-content access) -------
+GEN_AI_INPUT_MESSAGES = "gen_ai.input.messages"  # JSON: [{role, parts: [{type, content}]}]
+GEN_AI_OUTPUT_MESSAGES = "gen_ai.output.messages"
+GEN_AI_SYSTEM_INSTRUCTIONS = "gen_ai.system_instructions"  # JSON: [{type, content}]
+GEN_AI_PROMPT = "gen_ai.prompt"  # prefix of gen_ai.prompt.N.role/.content (older semconv)
+GEN_AI_COMPLETION = "gen_ai.completion"  # prefix of gen_ai.completion.N.*, or a JSON value
+GEN_AI_EVENT_CONTENT_PROMPT = "gen_ai.content.prompt"  # span event carrying gen_ai.prompt
+GEN_AI_EVENT_CONTENT_COMPLETION = "gen_ai.content.completion"  # … carrying gen_ai.completion
+GEN_AI_EVENT_CHOICE = "gen_ai.choice"  # span event / log record: {index, message, …}
+GEN_AI_EVENT_MESSAGE_SUFFIX = ".message"  # gen_ai.system.message, gen_ai.user.message, …
+GEN_AI_EVENT_OPERATION_DETAILS = "gen_ai.client.inference.operation.details"
+LLM_INPUT_MESSAGES = "llm.input_messages."  # prefix: N.message.role / .content / .contents…
+LLM_OUTPUT_MESSAGES = "llm.output_messages."
+INPUT_VALUE = "input.value"  # OpenInference: the request (often its JSON body)
+OUTPUT_VALUE = "output.value"
+LANGFUSE_INPUT = "langfuse.observation.input"
+LANGFUSE_OUTPUT = "langfuse.observation.output"
+AI_PROMPT = "ai.prompt"  # Vercel AI SDK, JSON {system, prompt | messages}
+AI_PROMPT_MESSAGES = "ai.prompt.messages"  # JSON array (provider-call spans)
+AI_RESPONSE_TEXT = "ai.response.text"
+AI_RESPONSE_OBJECT = "ai.response.object"
+AI_RESPONSE_TOOL_CALLS = "ai.response.toolCalls"
+# Request parameters shown with a call (gen_ai.request.<name>, ai.settings.<name>).
+GEN_AI_REQUEST = "gen_ai.request."  # prefix
+AI_SETTINGS = "ai.settings."  # prefix
+# Exceptions recorded as span events (OTel semantic conventions).
+EXCEPTION_EVENT = "exception"
+EXCEPTION_TYPE = "exception.type"
+EXCEPTION_MESSAGE = "exception.message"
+EXCEPTION_STACKTRACE = "exception.stacktrace"
