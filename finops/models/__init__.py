@@ -3,8 +3,17 @@
 - ``tenancy``: projects, members with roles, hashed API keys, attribute aliases.
 - ``rollups``: dirty-day marks and the daily rollups dashboards read.
 - ``searches``: saved trace searches.
+- ``budgets``: budgets, their alert events and the deliveries of each event.
 """
 
+from finops.models.budgets import (
+    AlertDelivery,
+    AlertDeliveryQuerySet,
+    AlertEvent,
+    AlertEventQuerySet,
+    Budget,
+    BudgetQuerySet,
+)
 from finops.models.rollups import (
     DailyCustomerRollup,
     DailyOutcomeRollup,
@@ -26,9 +35,15 @@ from finops.models.tenancy import (
 
 __all__ = [
     "API_KEY_PREFIX",
+    "AlertDelivery",
+    "AlertDeliveryQuerySet",
+    "AlertEvent",
+    "AlertEventQuerySet",
     "ApiKey",
     "ApiKeyQuerySet",
     "AttributeAlias",
+    "Budget",
+    "BudgetQuerySet",
     "DailyCustomerRollup",
     "DailyOutcomeRollup",
     "DailyRollup",

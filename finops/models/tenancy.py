@@ -40,6 +40,8 @@ class ProjectQuerySet(models.QuerySet):
 class Project(models.Model):
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
+    # IANA name; budget periods (months, weeks, days) are calendar periods in this zone.
+    time_zone = models.CharField(max_length=64, default="UTC")
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ProjectQuerySet.as_manager()
