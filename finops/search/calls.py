@@ -1,0 +1,206 @@
+"""A ``CallSearch`` → an ``LLMCall`` queryset: filters, sort keys, keyset pages, capped count.
+
+Every sort orders by (sort value, id) and pages by keyset: "value below the last row's, or
+equal with a smaller id". The condition is written as ``value <= v AND (value < v OR id < i)``
+so PostgreSQL bounds an index range scan on (project, value, id) with the first conjunct and
+only the ties are filtered; a page deep in the results costs as much as the first one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import (
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from finops.search.cursor import BadCursor, Cursor, decode_cursor, encode_cursor
+from finops.search.params import UNATTRIBUTED, CallSearch
+from finops.search.text import matching_text
+from ingest.models import Span
+
+# Sort key → (annotation name, expression). Unpriced calls sort as cost -1 (below free ones),
+# so the cost order needs no NULL handling; the PostgreSQL indexes use the same expressions.
+UNPRICED_SORT_USD = Decimal("-1")
+SORT_EXPRESSIONS = {
+    "time": ("start_time", None),
+    "cost": (
+        "sort_cost",
+        Coalesce(
+            "cost_usd",
+            Value(UNPRICED_SORT_USD),
+            output_field=DecimalField(max_digits=20, decimal_places=10),
+        ),
+    ),
+    "latency": ("duration_ms", None),
+    "tokens": ("sort_tokens", F("input_tokens") + F("output_tokens")),
+}
+# Plain equality filters: parameter → model field.
+_EXACT = ("feature", "template", "template_version", "segment", "customer", "session")
+_EXACT += ("request_model", "provider", "route", "error_type", "trace_id", "span_id", "is_retry")
+_EXACT += ("is_fallback", "cache_hit")
+_RANGES = {
+    "cost": "cost_usd",
+    "latency_ms": "duration_ms",
+    "input_tokens": "input_tokens",
+    "output_tokens": "output_tokens",
+}
+
+
+def _value(value: str) -> str:
+    return "" if value == UNATTRIBUTED else value
+
+
+def filter_calls(qs: QuerySet, search: CallSearch) -> QuerySet:
+    """``qs`` (LLMCall rows, already scoped to a project) narrowed by every filter of
+    ``search``; no ordering."""
+    qs = qs.between(search.start, search.end)
+    for name in _EXACT:
+        value = getattr(search, name)
+        if value not in ("", None):
+            qs = qs.filter(**{name: _value(value) if isinstance(value, str) else value})
+    if search.model:
+        model = _value(search.model)
+        qs = qs.filter(
+            Q(request_model=model, response_model="") | Q(response_model=model)
+            if model
+            else Q(request_model="", response_model="")
+        )
+    if search.status:
+        qs = qs.filter(error_type="") if search.status == "ok" else qs.exclude(error_type="")
+    if search.escalation:
+        qs = _escalation(qs, search.escalation)
+    for name, column in _RANGES.items():
+        low, high = getattr(search, f"min_{name}"), getattr(search, f"max_{name}")
+        if low is not None:
+            qs = qs.filter(**{f"{column}__gte": low})
+        if high is not None:
+            qs = qs.filter(**{f"{column}__lte": high})
+    for key, value in search.attrs:
+        qs = qs.filter(Exists(_spans_with_attribute(key, value)))
+    if search.q:
+        qs = matching_text(qs, search.q)
+    return qs
+
+
+def _escalation(qs: QuerySet, escalation: str) -> QuerySet:
+    if escalation == "any":
+        return qs.exclude(escalation="")
+    if escalation == "none":
+        return qs.filter(escalation="")
+    return qs.filter(escalation=escalation)
+
+
+def _spans_with_attribute(key: str, value: str) -> QuerySet:
+    """The call's own span, when its attribute ``key`` equals ``value`` (as a string, or as
+    the number or boolean it spells: OTLP keeps attribute types). Checked per candidate call
+    through the span's unique (project, trace_id, span_id) index; no JSON index (it would
+    be maintained on every stored span, at ingest's cost)."""
+    lookup = f"attributes__{key}"
+    match = Q(**{lookup: value})
+    for typed in _typed(value):
+        match |= Q(**{lookup: typed})
+    return Span.objects.filter(
+        match,
+        project_id=OuterRef("project_id"),
+        trace_id=OuterRef("trace_id"),
+        span_id=OuterRef("span_id"),
+    )
+
+
+def _typed(value: str) -> list:
+    if value in ("true", "false"):
+        return [value == "true"]
+    try:
+        return [int(value)]
+    except ValueError:
+        pass
+    try:
+        return [float(value)]
+    except ValueError:
+        return []
+
+
+def sorted_calls(qs: QuerySet, search: CallSearch) -> QuerySet:
+    """``qs`` annotated with its sort value and ordered by (value, id) in the search's
+    direction; the annotation is named by ``sort_field(search)``."""
+    name, expression = SORT_EXPRESSIONS[search.sort_key]
+    if expression is not None:
+        qs = qs.annotate(**{name: expression})
+    prefix = "-" if search.descending else ""
+    return qs.order_by(f"{prefix}{name}", f"{prefix}id")
+
+
+def sort_field(search: CallSearch) -> str:
+    return SORT_EXPRESSIONS[search.sort_key][0]
+
+
+def after(qs: QuerySet, search: CallSearch, cursor: Cursor) -> QuerySet:
+    """Rows of a ``sorted_calls`` queryset strictly after ``cursor``."""
+    name = sort_field(search)
+    op = "lt" if search.descending else "gt"
+    bound = "lte" if search.descending else "gte"
+    return qs.filter(
+        Q(**{f"{name}__{bound}": cursor.value}),
+        Q(**{f"{name}__{op}": cursor.value}) | Q(**{name: cursor.value, f"id__{op}": cursor.id}),
+    )
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of rows and the cursor of the next page ("" on the last page)."""
+
+    rows: list
+    next_cursor: str
+
+
+def keyset_page(qs: QuerySet, search: CallSearch, cursor_text: str, size: int) -> Page:
+    """A page of ``size`` rows of ``sorted_calls(qs)`` after ``cursor_text`` (""=first);
+    raises ``BadCursor`` for a cursor of another sort or a corrupt one."""
+    qs = sorted_calls(qs, search)
+    if cursor_text:
+        qs = after(qs, search, decode_cursor(cursor_text, search.sort))
+    rows = list(qs[: size + 1])
+    if len(rows) <= size:
+        return Page(rows, "")
+    last = rows[size - 1]
+    value = getattr(last, sort_field(search))
+    return Page(rows[:size], encode_cursor(Cursor(search.sort, value, last.id)))
+
+
+def iterate_calls(qs: QuerySet, search: CallSearch, chunk: int = 1000):
+    """Every row of ``qs`` in the search's order, ``chunk`` rows per query (keyset, so
+    memory stays flat and no row is read twice however long the export)."""
+    cursor = ""
+    while True:
+        page = keyset_page(qs, search, cursor, chunk)
+        yield from page.rows
+        if not page.next_cursor:
+            return
+        cursor = page.next_cursor
+
+
+def capped_count(qs: QuerySet, cap: int) -> tuple[int, bool]:
+    """``(count, capped)``: the number of rows, counting no further than ``cap`` (then
+    ``(cap, True)``), so a broad search never counts millions of rows."""
+    found = qs.order_by().values("id")[: cap + 1].count()
+    return (cap, True) if found > cap else (found, False)
+
+
+__all__ = [
+    "BadCursor",
+    "Page",
+    "capped_count",
+    "filter_calls",
+    "iterate_calls",
+    "keyset_page",
+    "sorted_calls",
+]

@@ -1,0 +1,180 @@
+"""The Traces page: search LLM calls by any filter, sorted and keyset-paginated, with totals,
+a latency histogram, saved searches per user and a streamed CSV of the whole result.
+
+The filters are ``finops.search.params`` (shared with ``GET /api/v1/calls/``); the page
+shows a bad value's message and leaves that filter unset.
+"""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseNotAllowed, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from finops.models import SavedSearch
+from finops.search.calls import (
+    BadCursor,
+    capped_count,
+    filter_calls,
+    iterate_calls,
+    keyset_page,
+)
+from finops.search.histogram import latency_bins, latency_figure
+from finops.search.params import SORT_KEYS, CallSearch, default_window, parse_search
+from finops.search.summary import HISTOGRAM_SAMPLE, call_totals, latency_sample
+from finops.views.common import get_project_for
+from ingest.models import LLMCall
+
+PAGE_SIZE = 50
+COUNT_CAP = 10_000
+DEFAULT_DAYS = 7
+CSV_COLUMNS = (
+    "start_time",
+    "trace_id",
+    "span_id",
+    "feature",
+    "template",
+    "template_version",
+    "segment",
+    "customer",
+    "provider",
+    "request_model",
+    "response_model",
+    "route",
+    "duration_ms",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "error_type",
+    "is_retry",
+    "is_fallback",
+    "escalation",
+    "cache_hit",
+    "quality_score",
+)
+
+
+def trace_url(slug: str, trace_id: str) -> str:
+    """The page of one trace: its waterfall when that page exists, else this search by id."""
+    try:
+        return reverse("finops:trace-detail", args=[slug, trace_id])
+    except NoReverseMatch:
+        return reverse("finops:traces", args=[slug]) + f"?trace_id={trace_id}"
+
+
+def _search_from(request) -> tuple[CallSearch, dict[str, str]]:
+    search, errors = parse_search(request.GET, request.GET.getlist("attr"))
+    return default_window(search, timezone.now().date(), DEFAULT_DAYS), errors
+
+
+def _sort_headers(search: CallSearch) -> dict[str, dict]:
+    """Per sort key: the link that sorts by it (descending first, toggling when current)."""
+    headers = {}
+    for key in SORT_KEYS:
+        current = search.sort_key == key
+        target = (key if search.descending else f"-{key}") if current else f"-{key}"
+        aria = ("descending" if search.descending else "ascending") if current else ""
+        headers[key] = {"url": "?" + search.query(sort=target), "aria_sort": aria}
+    return headers
+
+
+def _histogram(project_slug: str, search: CallSearch, values: list[float]) -> dict | None:
+    base = reverse("finops:traces", args=[project_slug])
+
+    def link(b) -> str:
+        bounds = {"min_latency_ms": f"{b.low_ms:g}", "max_latency_ms": f"{b.high_ms:g}"}
+        return f"{base}?{search.query(**bounds)}"
+
+    bins = latency_bins(values)
+    return latency_figure(bins, link) if bins else None
+
+
+@login_required
+def traces(request, slug: str):
+    project = get_project_for(request, slug)
+    search, errors = _search_from(request)
+    calls = filter_calls(LLMCall.objects.for_project(project.pk), search)
+    if request.GET.get("format") == "csv":
+        return _csv_response(project.slug, calls, search)
+    try:
+        page = keyset_page(calls, search, request.GET.get("cursor", ""), PAGE_SIZE)
+    except BadCursor as exc:
+        errors["cursor"] = str(exc)
+        page = keyset_page(calls, search, "", PAGE_SIZE)
+    for call in page.rows:
+        call.trace_url = trace_url(project.slug, call.trace_id)
+    count, capped = capped_count(calls, COUNT_CAP)
+    sample = latency_sample(calls) if count else []
+    ctx = {
+        "project": project,
+        "search": search,
+        "errors": errors,
+        "rows": page.rows,
+        "next_url": f"?{search.query(cursor=page.next_cursor)}" if page.next_cursor else "",
+        "first_url": f"?{search.query()}" if request.GET.get("cursor") else "",
+        "count": count,
+        "capped": capped,
+        "totals": call_totals(calls) if count else None,
+        "histogram": _histogram(project.slug, search, sample),
+        "sampled": len(sample) >= HISTOGRAM_SAMPLE,
+        "headers": _sort_headers(search),
+        "csv_url": f"?{search.query(format='csv')}",
+        "saved": SavedSearch.objects.for_user_in(request.user, project.pk),
+        "query": search.query(),
+        "has_any_call": count > 0 or LLMCall.objects.for_project(project.pk).exists(),
+    }
+    return render(request, "finops/traces.html", ctx)
+
+
+class _Echo:
+    """A file-like object whose ``write`` returns the line: ``csv.writer`` into a generator."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_rows(calls, search: CallSearch):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_COLUMNS)
+    for call in iterate_calls(calls, search):
+        values = [getattr(call, column) for column in CSV_COLUMNS]
+        yield writer.writerow(["" if value is None else value for value in values])
+
+
+def _csv_response(slug: str, calls, search: CallSearch) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(_csv_rows(calls, search), content_type="text/csv")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="calls-{slug}-{stamp}.csv"'
+    return response
+
+
+@login_required
+def saved_searches(request, slug: str):
+    """Save the current search under a name (``name``, ``query``) or delete one (``delete``:
+    its id); either way back to the page with the search it was on. POST only, checked after
+    the project so a non-member gets the same 404 as for any other page of the project."""
+    project = get_project_for(request, slug)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    mine = SavedSearch.objects.for_user_in(request.user, project.pk)
+    query = request.POST.get("query", "")[:2000]
+    back = reverse("finops:traces", args=[project.slug])
+    if delete_id := request.POST.get("delete", ""):
+        deleted, _ = mine.filter(pk=int(delete_id) if delete_id.isdigit() else 0).delete()
+        if not deleted:
+            messages.error(request, "That saved search no longer exists.")
+        return redirect(f"{back}?{query}")
+    name = request.POST.get("name", "").strip()[:100]
+    if not name:
+        messages.error(request, "Give the search a name to save it.")
+        return redirect(f"{back}?{query}")
+    _, created = SavedSearch.objects.update_or_create(
+        project=project, user=request.user, name=name, defaults={"query": query}
+    )
+    messages.success(request, f"{'Saved' if created else 'Updated'} “{name}”.")
+    return redirect(f"{back}?{query}")
