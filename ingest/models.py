@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
 from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
+
+from ingest.conventions.content import Content, extract_content
+from ingest.conventions.details import ExceptionInfo, exceptions_of, request_parameters
 
 ZERO_USD = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=10))
 
@@ -64,6 +69,19 @@ class Span(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.trace_id}/{self.span_id})"
+
+    def content(self, logs: Iterable[Mapping[str, Any]] = ()) -> Content:
+        """The span's input and output messages, from its attributes, its events, then
+        ``logs`` (its SpanLog rows as dicts of event_name, body, attributes, oldest first)."""
+        return extract_content(self.attributes, self.events, logs)
+
+    def request_parameters(self) -> dict[str, Any]:
+        """Request parameters by name (temperature, max_tokens…), see ``conventions.details``."""
+        return request_parameters(self.attributes)
+
+    def exceptions(self) -> tuple[ExceptionInfo, ...]:
+        """The span's ``exception`` events (type, message, stack trace), repeats once."""
+        return exceptions_of(self.events)
 
 
 class LLMCallQuerySet(ProjectScopedQuerySet):
