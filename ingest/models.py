@@ -12,7 +12,12 @@ from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
 from ingest.conventions.content import Content, extract_content
-from ingest.conventions.details import ExceptionInfo, exceptions_of, request_parameters
+from ingest.conventions.details import (
+    ExceptionInfo,
+    exceptions_of,
+    request_parameters,
+    span_category,
+)
 
 ZERO_USD = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=10))
 
@@ -82,6 +87,10 @@ class Span(models.Model):
     def exceptions(self) -> tuple[ExceptionInfo, ...]:
         """The span's ``exception`` events (type, message, stack trace), repeats once."""
         return exceptions_of(self.events)
+
+    def category(self, is_call: bool) -> str:
+        """llm, embedding, tool, retrieval, agent, step or other (``conventions.details``)."""
+        return span_category(self.attributes, self.name, is_call)
 
 
 class LLMCallQuerySet(ProjectScopedQuerySet):

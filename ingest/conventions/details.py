@@ -100,3 +100,55 @@ def exceptions_of(events: Iterable[Mapping[str, Any]]) -> tuple[ExceptionInfo, .
         seen.add(key)
         found.append(ExceptionInfo(*key, time_ns=int(event.get("time_ns") or 0)))
     return tuple(found)
+
+
+# What a span is, for the waterfall: the kind names each convention uses, lower-cased.
+CATEGORY_OF_KIND = {
+    "llm": "llm",
+    "generation": "llm",
+    "chat": "llm",
+    "text_completion": "llm",
+    "embedding": "embedding",
+    "embeddings": "embedding",
+    "tool": "tool",
+    "execute_tool": "tool",
+    "retriever": "retrieval",
+    "retrieval": "retrieval",
+    "reranker": "retrieval",
+    "agent": "agent",
+    "invoke_agent": "agent",
+    "create_agent": "agent",
+    "chain": "step",
+    "workflow": "step",
+    "task": "step",
+}
+_KIND_KEYS = (
+    k.OPENINFERENCE_SPAN_KIND,
+    k.GEN_AI_OPERATION_NAME,
+    k.TRACELOOP_SPAN_KIND,
+    k.LANGFUSE_OBSERVATION_TYPE,
+)
+# Span names that say "retrieval" or "tool" when no attribute does.
+_NAME_HINTS = (("retriev", "retrieval"), ("vector", "retrieval"), ("tool", "tool"))
+
+
+def span_category(attributes: Mapping[str, Any], name: str, is_call: bool) -> str:
+    """What a span is: "llm" (a model call, as ``is_call`` says), "embedding", "tool",
+    "retrieval", "agent", "step" (a chain or workflow step) or "other" (HTTP, app code).
+
+    Read from the span kind each convention names (OpenInference, OTel GenAI operation,
+    Traceloop, Langfuse), then from hints in the span name.
+    """
+    for key in _KIND_KEYS:
+        value = attributes.get(key)
+        if isinstance(value, str) and value.strip().lower() in CATEGORY_OF_KIND:
+            category = CATEGORY_OF_KIND[value.strip().lower()]
+            if category != "llm" or is_call:
+                return category
+    if is_call:
+        return "llm"
+    lowered = name.lower()
+    for hint, category in _NAME_HINTS:
+        if hint in lowered:
+            return category
+    return "other"

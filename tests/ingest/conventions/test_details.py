@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import json
 
-from ingest.conventions.details import ExceptionInfo, exceptions_of, request_parameters
+import pytest
+
+from ingest.conventions.details import (
+    ExceptionInfo,
+    exceptions_of,
+    request_parameters,
+    span_category,
+)
 
 
 def test_gen_ai_request_parameters_are_read_without_the_model():
@@ -62,3 +69,24 @@ def test_exception_events_are_read_and_repeats_shown_once():
         ExceptionInfo("openai.InternalServerError", "Error code: 500", "Traceback ...", 5),
         ExceptionInfo("Timeout", "", "", 7),
     )
+
+
+@pytest.mark.parametrize(
+    ("attributes", "name", "is_call", "expected"),
+    [
+        ({"openinference.span.kind": "RETRIEVER"}, "search", False, "retrieval"),
+        ({"openinference.span.kind": "TOOL"}, "x", False, "tool"),
+        ({"gen_ai.operation.name": "execute_tool"}, "x", False, "tool"),
+        ({"gen_ai.operation.name": "chat"}, "chat gpt-4o", True, "llm"),
+        ({"gen_ai.operation.name": "embeddings"}, "embed", True, "embedding"),
+        ({"traceloop.span.kind": "workflow"}, "x", False, "step"),
+        ({"langfuse.observation.type": "generation"}, "x", True, "llm"),
+        ({"langfuse.observation.type": "generation"}, "x", False, "other"),
+        ({}, "vector_search", False, "retrieval"),
+        ({}, "app.tool.lookup", False, "tool"),
+        ({}, "anthropic.messages.create", True, "llm"),
+        ({}, "POST", False, "other"),
+    ],
+)
+def test_span_category_reads_each_convention(attributes, name, is_call, expected):
+    assert span_category(attributes, name, is_call) == expected
