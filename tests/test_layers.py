@@ -16,6 +16,8 @@ PURE_MODULES = [
     "finops/pricing.py",
     "finops/sketch.py",
     "finops/charts.py",
+    "finops/forecast.py",
+    "finops/anomaly.py",
     "finops/search/params.py",
     "finops/search/cursor.py",
     "finops/search/histogram.py",
