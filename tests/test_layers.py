@@ -16,6 +16,8 @@ PURE_MODULES = [
     "finops/pricing.py",
     "finops/sketch.py",
     "finops/charts.py",
+    "finops/price_lines.py",
+    "finops/waterfall.py",
     "finops/forecast.py",
     "finops/anomaly.py",
     "finops/search/params.py",
