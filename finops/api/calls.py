@@ -1,15 +1,14 @@
-"""``GET /api/v1/calls/``: LLM calls of one project, newest first, cursor-paginated."""
+"""``GET /api/v1/calls/``: LLM calls of one project, filtered like the Traces page
+(``finops.search``), sorted by time, cost, latency or tokens, keyset-paginated."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
-
-from django.utils.dateparse import parse_date, parse_datetime
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, generics, pagination, serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import generics, serializers
 
 from finops.api.auth import project_for_api
+from finops.api.search_params import COMMON_PARAMETERS, KeysetPagination, search_from
+from finops.search.calls import SORT_EXPRESSIONS, filter_calls
 from ingest.models import LLMCall
 
 
@@ -21,6 +20,10 @@ class CallSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="USD as a decimal string; null when the call could not be priced.",
     )
+    escalation = serializers.SerializerMethodField(
+        help_text='null, "model" (to a bigger model) or "human"'
+    )
+    status = serializers.SerializerMethodField(help_text='"ok", or "error" with error_type')
 
     class Meta:
         model = LLMCall
@@ -49,64 +52,41 @@ class CallSerializer(serializers.ModelSerializer):
             "segment",
             "customer",
             "route",
+            "session",
+            "attempt",
+            "is_retry",
+            "is_fallback",
+            "escalation",
+            "cache_hit",
+            "status",
+            "quality_score",
         ]
 
+    @extend_schema_field(serializers.ChoiceField(choices=["model", "human"], allow_null=True))
+    def get_escalation(self, call: LLMCall) -> str | None:
+        return call.escalation or None
 
-class NewestFirst(pagination.CursorPagination):
-    ordering = ("-start_time", "-id")
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
-
-
-def parse_bound(name: str, value: str | None, *, end: bool = False) -> datetime | None:
-    """A query bound: an ISO datetime, or a date (start: its midnight; end: the next one).
-
-    An invalid or impossible value (2026-02-30) is a 400 naming the parameter.
-    """
-    if not value:
-        return None
-    try:
-        if len(value) == 10:  # a bare date; parse_datetime would also accept it as midnight
-            day = parse_date(value)
-            moment = None if day is None else datetime.combine(day, time.min, tzinfo=UTC)
-            if moment is not None and end:
-                moment += timedelta(days=1)
-        else:
-            moment = parse_datetime(value)
-    except ValueError:
-        moment = None
-    if moment is None:
-        raise exceptions.ValidationError(
-            {name: f"{value!r} is not an ISO date (2026-11-01) or datetime"}
-        )
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment
+    @extend_schema_field(serializers.ChoiceField(choices=["ok", "error"]))
+    def get_status(self, call: LLMCall) -> str:
+        return "error" if call.error_type else "ok"
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("project", OpenApiTypes.STR, description="Project slug (session auth)"),
-        OpenApiParameter("trace_id", OpenApiTypes.STR, description="32 hex characters"),
-        OpenApiParameter("start", OpenApiTypes.STR, description="ISO date or datetime, inclusive"),
-        OpenApiParameter(
-            "end",
-            OpenApiTypes.STR,
-            description="ISO datetime (exclusive) or date (inclusive: the whole day)",
-        ),
-    ]
+SORT_PARAMETER = OpenApiParameter(
+    "sort",
+    str,
+    description="time, cost, latency or tokens; - for descending (default -time). "
+    "Unpriced calls sort below $0.",
+    enum=[f"{d}{k}" for k in SORT_EXPRESSIONS for d in ("-", "")],
 )
+
+
+@extend_schema(parameters=[*COMMON_PARAMETERS, SORT_PARAMETER])
 class CallList(generics.ListAPIView):
     serializer_class = CallSerializer
-    pagination_class = NewestFirst
+    pagination_class = KeysetPagination
+    sorts = SORT_EXPRESSIONS
 
     def get_queryset(self):
-        params = self.request.query_params
         project = project_for_api(self.request)
-        start = parse_bound("start", params.get("start"))
-        end = parse_bound("end", params.get("end"), end=True)
-        qs = LLMCall.objects.for_project(project.pk).between(start, end)
-        if trace_id := params.get("trace_id"):
-            qs = qs.filter(trace_id=trace_id.lower())
-        return qs
+        self.search = search_from(self.request)
+        return filter_calls(LLMCall.objects.for_project(project.pk), self.search)

@@ -1,14 +1,7 @@
-"""A ``CallSearch`` → an ``LLMCall`` queryset: filters, sort keys, keyset pages, capped count.
-
-Every sort orders by (sort value, id) and pages by keyset: "value below the last row's, or
-equal with a smaller id". The condition is written as ``value <= v AND (value < v OR id < i)``
-so PostgreSQL bounds an index range scan on (project, value, id) with the first conjunct and
-only the ties are filtered; a page deep in the results costs as much as the first one.
-"""
+"""A ``CallSearch`` → an ``LLMCall`` queryset: filters, sort keys, keyset pages, capped count."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
@@ -22,7 +15,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from finops.search.cursor import BadCursor, Cursor, decode_cursor, encode_cursor
+from finops.search import keyset
+from finops.search.cursor import BadCursor
+from finops.search.keyset import Page
 from finops.search.params import UNATTRIBUTED, CallSearch
 from finops.search.text import matching_text
 from ingest.models import Span
@@ -129,65 +124,6 @@ def _typed(value: str) -> list:
         return []
 
 
-def sorted_calls(qs: QuerySet, search: CallSearch) -> QuerySet:
-    """``qs`` annotated with its sort value and ordered by (value, id) in the search's
-    direction; the annotation is named by ``sort_field(search)``."""
-    name, expression = SORT_EXPRESSIONS[search.sort_key]
-    if expression is not None:
-        qs = qs.annotate(**{name: expression})
-    prefix = "-" if search.descending else ""
-    return qs.order_by(f"{prefix}{name}", f"{prefix}id")
-
-
-def sort_field(search: CallSearch) -> str:
-    return SORT_EXPRESSIONS[search.sort_key][0]
-
-
-def after(qs: QuerySet, search: CallSearch, cursor: Cursor) -> QuerySet:
-    """Rows of a ``sorted_calls`` queryset strictly after ``cursor``."""
-    name = sort_field(search)
-    op = "lt" if search.descending else "gt"
-    bound = "lte" if search.descending else "gte"
-    return qs.filter(
-        Q(**{f"{name}__{bound}": cursor.value}),
-        Q(**{f"{name}__{op}": cursor.value}) | Q(**{name: cursor.value, f"id__{op}": cursor.id}),
-    )
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of rows and the cursor of the next page ("" on the last page)."""
-
-    rows: list
-    next_cursor: str
-
-
-def keyset_page(qs: QuerySet, search: CallSearch, cursor_text: str, size: int) -> Page:
-    """A page of ``size`` rows of ``sorted_calls(qs)`` after ``cursor_text`` (""=first);
-    raises ``BadCursor`` for a cursor of another sort or a corrupt one."""
-    qs = sorted_calls(qs, search)
-    if cursor_text:
-        qs = after(qs, search, decode_cursor(cursor_text, search.sort))
-    rows = list(qs[: size + 1])
-    if len(rows) <= size:
-        return Page(rows, "")
-    last = rows[size - 1]
-    value = getattr(last, sort_field(search))
-    return Page(rows[:size], encode_cursor(Cursor(search.sort, value, last.id)))
-
-
-def iterate_calls(qs: QuerySet, search: CallSearch, chunk: int = 1000):
-    """Every row of ``qs`` in the search's order, ``chunk`` rows per query (keyset, so
-    memory stays flat and no row is read twice however long the export)."""
-    cursor = ""
-    while True:
-        page = keyset_page(qs, search, cursor, chunk)
-        yield from page.rows
-        if not page.next_cursor:
-            return
-        cursor = page.next_cursor
-
-
 def capped_count(qs: QuerySet, cap: int) -> tuple[int, bool]:
     """``(count, capped)``: the number of rows, counting no further than ``cap`` (then
     ``(cap, True)``), so a broad search never counts millions of rows."""
@@ -195,12 +131,16 @@ def capped_count(qs: QuerySet, cap: int) -> tuple[int, bool]:
     return (cap, True) if found > cap else (found, False)
 
 
-__all__ = [
-    "BadCursor",
-    "Page",
-    "capped_count",
-    "filter_calls",
-    "iterate_calls",
-    "keyset_page",
-    "sorted_calls",
-]
+def keyset_page(qs: QuerySet, search: CallSearch, cursor_text: str, size: int) -> Page:
+    """A page of calls in the search's order after ``cursor_text`` ("" = the first page);
+    raises ``BadCursor`` for a corrupt cursor or one of another sort."""
+    return keyset.page(qs, SORT_EXPRESSIONS, search.sort, cursor_text, size)
+
+
+def iterate_calls(qs: QuerySet, search: CallSearch, chunk: int = 1000):
+    """Every call of ``qs`` in the search's order, ``chunk`` rows per query (keyset, so
+    memory stays flat and no row is read twice however long the export)."""
+    return keyset.iterate(qs, SORT_EXPRESSIONS, search.sort, chunk)
+
+
+__all__ = ["BadCursor", "Page", "capped_count", "filter_calls", "iterate_calls", "keyset_page"]

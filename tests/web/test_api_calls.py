@@ -39,6 +39,14 @@ CALL_FIELDS = [
     "segment",
     "customer",
     "route",
+    "session",
+    "attempt",
+    "is_retry",
+    "is_fallback",
+    "escalation",
+    "cache_hit",
+    "status",
+    "quality_score",
 ]
 DAY = datetime(2026, 11, 1, tzinfo=UTC)
 
