@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from finops.views import breakdowns, features, overview, traces
+from finops.views import breakdowns, features, overview, trace, traces
 
 app_name = "finops"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("p/<slug:slug>/templates/", breakdowns.templates, name="templates"),
     path("p/<slug:slug>/traces/", traces.traces, name="traces"),
     path("p/<slug:slug>/traces/saved/", traces.saved_searches, name="saved-searches"),
+    path("p/<slug:slug>/traces/<str:trace_id>/", trace.trace_detail, name="trace-detail"),
 ]

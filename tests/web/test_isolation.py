@@ -107,6 +107,8 @@ def _url(route: Route, slug: str, query: str = "") -> str:
     for key, converter in route.params:
         if converter is SlugConverter and key == "slug":
             kwargs[key] = slug
+        elif key == "trace_id":  # a trace of the project the URL names (B: its own call's)
+            kwargs[key] = B_TRACE_ID if slug == "other" else A_TRACE_IDS[0]
         else:
             pytest.fail(
                 f"route {route.name} ({route.pattern}) has parameter {key!r} "
