@@ -104,3 +104,37 @@ def sparkline_points(
     return " ".join(
         f"{i * step:.1f},{1 + usable - (y / top) * usable:.1f}" for i, y in enumerate(ys)
     )
+
+
+# A qualitative palette (Tableau 10) so stacked series stay apart; "Other" is grey.
+_SERIES_COLOURS = (
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+)  # fmt: skip
+_OTHER_COLOUR = "#d1d5db"
+
+
+def stacked_spend_over_time(days: list[date], series: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Stacked bars of daily spend, one series per segment or template.
+
+    ``days``: the dates of the x axis. ``series``: dicts with ``name``, ``values`` (Decimal
+    USD per day, same length as ``days``) and ``links`` (URL paths per day, the calls behind
+    each bar, put in ``customdata`` for ``charts.js``; empty for no links).
+    """
+    x = [d.isoformat() for d in days]
+    data = []
+    for i, item in enumerate(series):
+        trace: dict[str, Any] = {
+            "type": "bar",
+            "name": item["name"],
+            "x": x,
+            "y": [float(v) for v in item["values"]],
+            "marker": {"color": _SERIES_COLOURS[i % 10] if item["links"] else _OTHER_COLOUR},
+            "hovertemplate": "%{fullData.name}: %{y:$,.2f}<extra></extra>",
+        }
+        if item["links"]:
+            trace["customdata"] = list(item["links"])
+        data.append(trace)
+    layout = _layout(barmode="stack", legend={"orientation": "h", "y": -0.2}, height=320)
+    layout["margin"] = {"l": 56, "r": 16, "t": 8, "b": 64}
+    return {"data": data, "layout": layout}

@@ -81,6 +81,137 @@ class RollupQuerySet(models.QuerySet):
             .order_by("feature")
         )
 
+    # --- Breakdown pages and the Overview (finops.breakdowns, finops.views.overview) ---
+
+    def on_day_ranges(self, *ranges):
+        """Rows whose day is in any of ``ranges`` (``finops.filters.DayRange``; None skipped)."""
+        days = models.Q(pk__in=[])
+        for period in ranges:
+            if period is not None:
+                days |= models.Q(day__gte=period.first, day__lte=period.last)
+        return self.filter(days)
+
+    def call_sums_by(self, *keys: str):
+        """``DailyRollup`` summed per ``keys`` (e.g. "segment", "day"): dicts with the keys and
+        ``total_<field>`` for every additive field: calls, unpriced_calls, input_tokens,
+        output_tokens, retries, fallbacks, model_escalations, errors, cache_hits,
+        prompt_cache_calls, quality_count (ints), cost_usd, avoided_cost_usd (Decimal USD),
+        quality_sum (float)."""
+        sums = {f"total_{name}": models.Sum(name) for name in _CALL_SUM_FIELDS}
+        return self.order_by().values(*keys).annotate(**sums).order_by(*keys)
+
+    def latency_sketches(self, *keys: str):
+        """Tuples ``(*keys, latency_sketch)``, one per rollup row (sketches merge in Python:
+        ``finops.sketch.merge``)."""
+        return self.order_by().values_list(*keys, "latency_sketch")
+
+    def outcome_sums_by(self, *keys: str):
+        """``DailyOutcomeRollup`` summed per ``keys``: dicts with the keys and int
+        ``total_traces``, ``total_outcomes``, ``total_successes``, ``total_human_escalations``
+        (each trace counted once, under its root span's feature and segment)."""
+        sums = {f"total_{name}": models.Sum(name) for name in _OUTCOME_SUM_FIELDS}
+        return self.order_by().values(*keys).annotate(**sums).order_by(*keys)
+
+    def active_customers_by(self, key: str):
+        """``DailyCustomerRollup``: dicts ``{key: str, customers: int}``, the distinct
+        customer ids with calls per value of ``key``."""
+        distinct = models.Count("customer", distinct=True)
+        return self.order_by().values(key).annotate(customers=distinct).order_by(key)
+
+    def active_customers(self) -> int:
+        """``DailyCustomerRollup``: how many distinct customer ids these rows hold."""
+        return self.aggregate(n=models.Count("customer", distinct=True))["n"]
+
+    def call_totals(self) -> dict:
+        """``DailyRollup`` over all rows, one dict: calls, input_tokens, output_tokens,
+        cache_read_tokens, unpriced, retries, fallbacks, model_escalations, cache_hits (ints);
+        spend_usd (priced calls), retry_spend_usd (spend on retries, fallbacks and model
+        escalations), avoided_usd (app-cache savings) in Decimal USD. Zeros when empty."""
+        ints = {
+            "calls": "calls",
+            "input_tokens": "input_tokens",
+            "output_tokens": "output_tokens",
+            "cache_read_tokens": "cache_read_tokens",
+            "unpriced": "unpriced_calls",
+            "retries": "retries",
+            "fallbacks": "fallbacks",
+            "model_escalations": "model_escalations",
+            "cache_hits": "cache_hits",
+        }
+        money = {
+            "spend_usd": "cost_usd",
+            "retry_spend_usd": "retry_cost_usd",
+            "avoided_usd": "avoided_cost_usd",
+        }
+        sums = {name: Coalesce(models.Sum(f), 0) for name, f in ints.items()}
+        sums |= {name: _usd_sum(f) for name, f in money.items()}
+        return self.aggregate(**sums)
+
+    def spend_by_day(self):
+        """``DailyRollup`` per day, oldest first: dicts ``{day: date, total_calls: int,
+        spend_usd: Decimal USD}``."""
+        return (
+            self.order_by()
+            .values("day")
+            .annotate(total_calls=models.Sum("calls"), spend_usd=_usd_sum("cost_usd"))
+            .order_by("day")
+        )
+
+    def spend_by_feature(self):
+        """``DailyRollup`` per feature, most expensive first: dicts ``{feature: str ("" =
+        unattributed), total_calls: int, spend_usd: Decimal USD}``."""
+        return (
+            self.order_by()
+            .values("feature")
+            .annotate(total_calls=models.Sum("calls"), spend_usd=_usd_sum("cost_usd"))
+            .order_by("-spend_usd", "feature")
+        )
+
+    def unpriced_by_model(self):
+        """``DailyRollup`` rows with unpriced calls, per model, most first: dicts
+        ``{model: str ("" = unknown), unpriced: int}``."""
+        return (
+            self.filter(unpriced_calls__gt=0)
+            .order_by()
+            .values("model")
+            .annotate(unpriced=models.Sum("unpriced_calls"))
+            .order_by("-unpriced", "model")
+        )
+
+    def outcome_totals(self) -> dict:
+        """``DailyOutcomeRollup`` over all rows, one dict of ints: traces, outcomes,
+        successes, human_escalations (zeros when empty)."""
+        fields = ("traces", "outcomes", "successes", "human_escalations")
+        return self.aggregate(**{name: Coalesce(models.Sum(name), 0) for name in fields})
+
+
+_CALL_SUM_FIELDS = (
+    "calls",
+    "unpriced_calls",
+    "input_tokens",
+    "output_tokens",
+    "retries",
+    "fallbacks",
+    "model_escalations",
+    "errors",
+    "cache_hits",
+    "prompt_cache_calls",
+    "quality_count",
+    "cost_usd",
+    "avoided_cost_usd",
+    "quality_sum",
+)
+_OUTCOME_SUM_FIELDS = ("traces", "outcomes", "successes", "human_escalations")
+
+
+def _usd_sum(name: str):
+    """SUM of a Decimal USD column, $0 when there are no rows."""
+    return Coalesce(
+        models.Sum(name),
+        models.Value(Decimal("0")),
+        output_field=models.DecimalField(max_digits=30, decimal_places=10),
+    )
+
 
 class DailyRollup(models.Model):
     """Call-level facts of one (project, UTC day, feature, template, segment, model, route).
