@@ -133,6 +133,12 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "outbox"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "llm-finops <finops@localhost>")
+# A hung SMTP server must not hold a worker forever: the send fails and Celery retries it.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
+# Absolute links in emails and webhooks (no request to build them from).
+SITE_URL = env_url("SITE_URL", schemes=("http", "https"), default="http://127.0.0.1:8000")
+# Celery beat evaluates every budget this often (minutes, 1-60).
+BUDGET_EVALUATE_MINUTES = env_int("BUDGET_EVALUATE_MINUTES", 5, minimum=1)
 
 # Celery: a broker in production; none means tasks run eagerly in-process.
 CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", schemes=("redis", "rediss", "amqp", "amqps"))
