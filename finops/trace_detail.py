@@ -227,3 +227,15 @@ def load_call_detail(
         ).order_by("time", "id")
         panel.content = span.content(logs.values("event_name", "body", "attributes"))
     return panel
+
+
+def detail_logs(project_id: int, detail: TraceDetail) -> dict[str, list[dict[str, Any]]]:
+    """The trace's GenAI log records by span id, oldest first (one query), as the dicts
+    ``Span.content`` reads."""
+    logs: dict[str, list[dict[str, Any]]] = {}
+    rows = SpanLog.objects.filter(project_id=project_id, trace_id=detail.trace_id).order_by(
+        "time", "id"
+    )
+    for log in rows.values("span_id", "event_name", "body", "attributes"):
+        logs.setdefault(log.pop("span_id"), []).append(log)
+    return logs
