@@ -32,6 +32,7 @@ from ingest.calls import fill_call
 from ingest.copy import upsert_rows
 from ingest.models import LLMCall, Span, SpanLog, Trace
 from ingest.outcomes import api_facts_for
+from ingest.texts import store_call_texts
 
 _CHUNK = 200
 _NO_SPAN: tuple[dict, str, list[float]] = ({}, "", [])  # a call whose span row is missing
@@ -102,6 +103,10 @@ def _finalize_chunk(project_id: int, trace_ids: list[str], aliases: dict[str, st
         api.apply_to_traces(summaries)
         _save_calls(all_duplicates, all_changed)
         _save_summaries(summaries)
+        removed = set(all_duplicates)  # the text of calls, for search (ingest.texts)
+        store_call_texts(
+            project_id, [c for cs in calls_by_trace.values() for c in cs if c.pk not in removed]
+        )
         # Rollups of every day these traces touch are stale now (finops.rollups).
         days = {c.start_time.astimezone(UTC).date() for cs in calls_by_trace.values() for c in cs}
         days |= {t.start_time.astimezone(UTC).date() for t in summaries if t.start_time}

@@ -2,41 +2,26 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.db.models import (
-    DecimalField,
     Exists,
-    F,
     OuterRef,
     Q,
     QuerySet,
-    Value,
 )
-from django.db.models.functions import Coalesce
 
 from finops.search import keyset
 from finops.search.cursor import BadCursor
 from finops.search.keyset import Page
 from finops.search.params import UNATTRIBUTED, CallSearch
 from finops.search.text import matching_text
-from ingest.models import Span
+from ingest.models import SORT_COST_USD, SORT_TOKENS, Span
 
-# Sort key → (annotation name, expression). Unpriced calls sort as cost -1 (below free ones),
-# so the cost order needs no NULL handling; the PostgreSQL indexes use the same expressions.
-UNPRICED_SORT_USD = Decimal("-1")
-SORT_EXPRESSIONS = {
+# Sort key → (annotation name, expression); ingest.models indexes the same expressions.
+SORT_EXPRESSIONS: keyset.Sorts = {
     "time": ("start_time", None),
-    "cost": (
-        "sort_cost",
-        Coalesce(
-            "cost_usd",
-            Value(UNPRICED_SORT_USD),
-            output_field=DecimalField(max_digits=20, decimal_places=10),
-        ),
-    ),
+    "cost": ("sort_cost", SORT_COST_USD),
     "latency": ("duration_ms", None),
-    "tokens": ("sort_tokens", F("input_tokens") + F("output_tokens")),
+    "tokens": ("sort_tokens", SORT_TOKENS),
 }
 # Plain equality filters: parameter → model field.
 _EXACT = ("feature", "template", "template_version", "segment", "customer", "session")
@@ -82,7 +67,7 @@ def filter_calls(qs: QuerySet, search: CallSearch) -> QuerySet:
     for key, value in search.attrs:
         qs = qs.filter(Exists(_spans_with_attribute(key, value)))
     if search.q:
-        qs = matching_text(qs, search.q)
+        qs = matching_text(qs, search.q, search.start, search.end)
     return qs
 
 

@@ -7,7 +7,13 @@ A package by area; everything is importable from ``ingest.models`` as before.
 from __future__ import annotations
 
 from ingest.models.base import ZERO_USD, ProjectScopedQuerySet
-from ingest.models.calls import Escalation, LLMCall, LLMCallQuerySet
+from ingest.models.calls import (
+    SORT_COST_USD,
+    SORT_TOKENS,
+    Escalation,
+    LLMCall,
+    LLMCallQuerySet,
+)
 from ingest.models.results import (
     IdempotencyConflict,
     Outcome,
@@ -18,10 +24,15 @@ from ingest.models.results import (
     ScoreSource,
 )
 from ingest.models.spans import Span, SpanLog
+from ingest.models.texts import CallText, CallTextQuerySet
 from ingest.models.traces import Trace, TraceQuerySet
 
 __all__ = [
+    "SORT_COST_USD",
+    "SORT_TOKENS",
     "ZERO_USD",
+    "CallText",
+    "CallTextQuerySet",
     "Escalation",
     "IdempotencyConflict",
     "LLMCall",

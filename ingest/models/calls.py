@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
 from ingest.models.base import ZERO_USD, ProjectScopedQuerySet
+
+# Sort values of the trace search (finops.search), and the expressions of the indexes that
+# serve them: an unpriced call sorts as cost -1 USD (below free ones), so the keyset needs no
+# NULL handling; tokens are input + output.
+SORT_COST_USD = Coalesce(
+    "cost_usd",
+    Value(Decimal("-1")),
+    output_field=DecimalField(max_digits=20, decimal_places=10),
+)
+SORT_TOKENS = F("input_tokens") + F("output_tokens")
 
 
 class LLMCallQuerySet(ProjectScopedQuerySet):
@@ -125,8 +137,13 @@ class LLMCall(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["project", "start_time"], name="llmcall_project_time"),
             models.Index(fields=["project", "trace_id"], name="llmcall_project_trace"),
+            # Keyset pages of the trace search, one per sort key: (project, value, id). The
+            # time one also serves every (project, time range) read.
+            models.Index("project", "start_time", "id", name="llmcall_sort_time"),
+            models.Index(F("project"), SORT_COST_USD, F("id"), name="llmcall_sort_cost"),
+            models.Index("project", "duration_ms", "id", name="llmcall_sort_latency"),
+            models.Index(F("project"), SORT_TOKENS, F("id"), name="llmcall_sort_tokens"),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from ingest.models import Escalation
+from ingest.texts import store_call_texts
 from tests.factories import LLMCallFactory, SpanFactory
 
 D0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -148,9 +149,18 @@ def build(project, other_project) -> dict[str, object]:
                 start_time=D0 + timedelta(hours=hours),
                 attributes=SPAN_ATTRIBUTES[name],
             )
+    # What finalize does for these calls: write their searchable text from their spans.
+    store_call_texts(project.pk, calls.values())
     calls[OTHER_PROJECT_CALL] = LLMCallFactory(
         project=other_project, feature="support", start_time=D0 + timedelta(hours=1)
     )
+    SpanFactory(
+        project=other_project,
+        trace_id=calls[OTHER_PROJECT_CALL].trace_id,
+        span_id=calls[OTHER_PROJECT_CALL].span_id,
+        attributes=SPAN_ATTRIBUTES["c01"],
+    )
+    store_call_texts(other_project.pk, [calls[OTHER_PROJECT_CALL]])
     return calls
 
 
