@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from finops import charts
-from finops.filters import DayRange
+from finops.filters import DayRange, Filters
 from finops.models import DailyOutcomeRollup, DailyRollup
 
 UNATTRIBUTED = "(unattributed)"
@@ -50,6 +50,10 @@ class FeatureRow:
     previous_spend_usd: Decimal = Decimal("0")
     daily_spend_usd: list[Decimal] = field(default_factory=list)
     share_of_spend_pct: Decimal | None = None
+    # The trace search for this row's calls (set by the page: ``finops.links.calls_url``).
+    calls_url: str = ""
+    # False without a compare period: the trend then reads "—", not "new".
+    compared: bool = True
 
     @property
     def label(self) -> str:
@@ -82,37 +86,47 @@ class FeatureRow:
 
 
 def load_feature_rows(
-    project_id: int, period: DayRange, previous: DayRange | None = None
+    project_id: int,
+    period: DayRange,
+    previous: DayRange | None = None,
+    filters: Filters | None = None,
 ) -> list[FeatureRow]:
     """A row per feature with calls or outcomes in ``period`` (two queries), by spend, largest
-    first; with ``previous``, its spend too (for the trend)."""
-    first = previous.first if previous else period.first
-    calls = DailyRollup.objects.for_project(project_id).on_days(first, period.last)
+    first; with ``previous`` (any compare period: the previous days, a year earlier, custom),
+    its spend too (for the trend). ``filters`` narrows by feature / segment / template /
+    model where a rollup has that column (outcomes: feature and segment only)."""
+    calls = DailyRollup.objects.for_project(project_id)
+    outcomes = DailyOutcomeRollup.objects.for_project(project_id)
+    if filters is not None:
+        calls, outcomes = filters.apply(calls), filters.apply(outcomes)
     rows: dict[str, FeatureRow] = {}
     daily: dict[str, dict[date, Decimal]] = defaultdict(dict)
     earlier: dict[str, Decimal] = defaultdict(Decimal)
-    for group in calls.spend_by_feature_day():
-        name = group["feature"]
+    for group in calls.on_day_ranges(period, previous).spend_by_feature_day():
+        name, day = group["feature"], group["day"]
         # SQLite sums as REAL, returned with 15 significant digits: back to the column's 10.
         group["spend_usd"] = group["spend_usd"].quantize(USD_PLACES, rounding=ROUND_HALF_UP)
-        if group["day"] < period.first:
-            earlier[name] += group["spend_usd"]
+        if previous is not None and previous.first <= day <= previous.last:
+            earlier[name] += group["spend_usd"]  # a custom compare period may overlap
+        if not period.first <= day <= period.last:
             continue
         row = rows.setdefault(name, FeatureRow(name))
         row.calls += group["total_calls"]
         row.unpriced_calls += group["total_unpriced_calls"]
         row.spend_usd += group["spend_usd"]
-        daily[name][group["day"]] = group["spend_usd"]
-    outcomes = DailyOutcomeRollup.objects.for_project(project_id).on_days(period.first, period.last)
-    for group in outcomes.outcomes_by_feature():
+        daily[name][day] = group["spend_usd"]
+    for group in outcomes.on_days(period.first, period.last).outcomes_by_feature():
         if not group["total_outcomes"] and group["feature"] not in rows:
             continue  # traces without outcomes or calls: nothing to show
+        if group["feature"] not in rows and filters is not None and not filters.narrows_outcomes:
+            continue  # no calls of the filtered template or model
         row = rows.setdefault(group["feature"], FeatureRow(group["feature"]))
         row.outcomes, row.successes = group["total_outcomes"], group["total_successes"]
     days = [period.first + timedelta(days=i) for i in range(period.days)]
     total = sum((row.spend_usd for row in rows.values()), Decimal("0"))
     for name, row in rows.items():
         row.previous_spend_usd = earlier.get(name, Decimal("0"))
+        row.compared = previous is not None
         row.daily_spend_usd = [daily[name].get(day, Decimal("0")) for day in days]
         row.share_of_spend_pct = _pct(row.spend_usd, total)
     return sort_rows(list(rows.values()), DEFAULT_SORT)
@@ -131,6 +145,7 @@ def total_row(rows: list[FeatureRow]) -> FeatureRow:
     daily = zip(*(r.daily_spend_usd for r in rows), strict=True)
     total.daily_spend_usd = [sum(day, Decimal("0")) for day in daily]
     total.share_of_spend_pct = Decimal("100.0") if total.spend_usd else None
+    total.compared = all(row.compared for row in rows)
     return total
 
 

@@ -10,7 +10,7 @@ from rest_framework import exceptions, generics, serializers
 
 from finops.api.auth import project_for_api
 from finops.features import load_feature_rows
-from finops.filters import MAX_DAYS, DayRange, day_range
+from finops.filters import MAX_DAYS, DayRange, day_range, parse_filters
 
 
 def _usd(help_text: str, *, allow_null: bool = False) -> serializers.DecimalField:
@@ -66,6 +66,15 @@ class FeatureSerializer(serializers.Serializer):
             "start", OpenApiTypes.DATE, description="First UTC day, inclusive (default: end - 29)"
         ),
         OpenApiParameter("end", OpenApiTypes.DATE, description="Last UTC day, inclusive (today)"),
+        *[
+            OpenApiParameter(
+                name,
+                OpenApiTypes.STR,
+                description=f"Only calls of this {name} ('(unattributed)': calls without one)"
+                + ("; outcomes are not narrowed by it" if name in ("template", "model") else ""),
+            )
+            for name in ("feature", "segment", "template", "model")
+        ],
     ]
 )
 class FeatureList(generics.ListAPIView):
@@ -76,4 +85,5 @@ class FeatureList(generics.ListAPIView):
 
     def get_queryset(self):
         project = project_for_api(self.request)
-        return load_feature_rows(project.pk, _period(self.request.query_params))
+        params = self.request.query_params
+        return load_feature_rows(project.pk, _period(params), filters=parse_filters(params))

@@ -1,8 +1,9 @@
 """The Features page: per feature spend, calls, outcomes, cost per outcome and per success,
-success rate, trend against the previous period and share of spend; the same rows as CSV.
+success rate, trend against the compare period and share of spend; the same rows as CSV.
 
 The figures come from ``finops.features`` (daily rollups only, never the call table), which
-``GET /api/v1/features/`` shares.
+``GET /api/v1/features/`` shares. The URL filters (``finops.filters``: range, compare-to,
+feature / segment / template / model) narrow the rows; spend and calls link to the calls.
 """
 
 from __future__ import annotations
@@ -22,13 +23,15 @@ from finops.features import (
     sort_rows,
     total_row,
 )
-from finops.filters import DayRange, day_range, previous_period
+from finops.filters import UNATTRIBUTED, DayRange, Filters, parse_filters
+from finops.links import calls_url
 from finops.models import DailyOutcomeRollup, DailyRollup
 from finops.views.common import get_project_for
 
 
-def _headers(period: DayRange, sort: str) -> list[dict]:
-    """Column headers; a sortable one links to its sort, toggling direction when current."""
+def _headers(filters: Filters, sort: str) -> list[dict]:
+    """Column headers; a sortable one links to its sort (keeping the filters), toggling
+    direction when current."""
     headers = []
     for label, key in COLUMNS:
         current = key and sort.lstrip("-") == key
@@ -37,7 +40,7 @@ def _headers(period: DayRange, sort: str) -> list[dict]:
         headers.append(
             {
                 "label": label,
-                "url": f"?{period.query()}&sort={target}" if key else "",
+                "url": f"?{filters.query(sort=target)}" if key else "",
                 "aria_sort": ("descending" if descending else "ascending") if current else "",
                 "numeric": label != "Feature",
             }
@@ -73,21 +76,28 @@ def _has_rollups(project_id: int) -> bool:
 @login_required
 def features(request, slug: str):
     project = get_project_for(request, slug)
-    period = day_range(request.GET)
-    previous = previous_period(period)
+    filters = parse_filters(request.GET)
+    period = filters.period
     sort = parse_sort(request.GET.get("sort", ""))
-    rows = sort_rows(load_feature_rows(project.pk, period, previous), sort)
+    rows = load_feature_rows(project.pk, period, filters.compare, filters)
+    rows = sort_rows(rows, sort)
     if request.GET.get("format") == "csv":
         return _csv_response(project.slug, period, rows)
+    for row in rows:
+        row.calls_url = calls_url(project.slug, filters, feature=row.feature or UNATTRIBUTED)
+    total = total_row(rows)
+    total.calls_url = calls_url(project.slug, filters)
     ctx = {
         "project": project,
+        "filters": filters,
         "period": period,
-        "previous": previous,
+        "previous": filters.compare,
         "sort": sort,
         "rows": rows,
-        "total": total_row(rows),
-        "headers": _headers(period, sort),
-        "csv_url": f"?{period.query()}&sort={sort}&format=csv",
+        "total": total,
+        "headers": _headers(filters, sort),
+        "choices": {"feature": [row.feature or UNATTRIBUTED for row in rows]},
+        "csv_url": f"?{filters.query(sort=sort, format='csv')}",
         # Only asked when the range is empty, so a page with data costs no extra query.
         "has_rollups": bool(rows) or _has_rollups(project.pk),
     }

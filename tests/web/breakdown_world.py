@@ -162,17 +162,17 @@ def nearest_rank(values: list[float], q: float) -> float:
     return values[max(1, math.ceil(q * len(values))) - 1]
 
 
-def cells(html: str, key: str) -> dict[str, str]:
-    """The text of each ``data-col`` cell of the table row ``data-key=key``."""
-    row = re.search(rf'<tr data-key="{re.escape(key)}">(.*?)</tr>', html, re.S)
+def cells(html: str, key: str, attr: str = "key") -> dict[str, str]:
+    """The text of each ``data-col`` cell of the table row ``data-<attr>=key``."""
+    row = re.search(rf'<tr data-{attr}="{re.escape(key)}">(.*?)</tr>', html, re.S)
     assert row, f"no row for {key!r}"
     found = re.findall(r'<t[dh][^>]*data-col="(\w+)">(.*?)</t[dh]>', row.group(1), re.S)
     return {col: re.sub(r"<[^>]+>", "", text).strip() for col, text in found}
 
 
-def links(html: str, key: str) -> dict[str, str]:
-    """The href of each linked cell of row ``key``."""
-    row = re.search(rf'<tr data-key="{re.escape(key)}">(.*?)</tr>', html, re.S)
+def links(html: str, key: str, attr: str = "key") -> dict[str, str]:
+    """The href of each linked cell of row ``data-<attr>=key``."""
+    row = re.search(rf'<tr data-{attr}="{re.escape(key)}">(.*?)</tr>', html, re.S)
     assert row, f"no row for {key!r}"
     found = re.findall(r'data-col="(\w+)"><a href="([^"]*)"', row.group(1))
     return {col: href.replace("&amp;", "&") for col, href in found}
