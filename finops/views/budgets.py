@@ -101,7 +101,9 @@ def budget_new(request, slug: str):
     project = get_project_for(request, slug, roles=EDIT_ROLES)
     form = BudgetForm(request.POST or None, project=project, initial={"owner": request.user})
     if request.method == "POST" and form.is_valid():
-        budget = form.save()
+        budget = form.save(commit=False)
+        budget.owner = budget.owner or request.user  # whoever creates it, unless named
+        budget.save()
         messages.success(request, f"Budget “{budget.name}” created.")
         return redirect("finops:budget-detail", slug=slug, budget_id=budget.pk)
     return render(request, "finops/budget_form.html", {"project": project, "form": form})

@@ -15,10 +15,11 @@ import pytest
 from django.conf import settings
 from django.shortcuts import resolve_url
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
-from django.urls.converters import SlugConverter
+from django.urls.converters import SlugConverter, StringConverter
 from django.urls.resolvers import RegexPattern, RoutePattern
 from django.utils import timezone
 
+from finops.models import Budget, Project
 from tests.factories import LLMCallFactory, MembershipFactory, SpanFactory, UserFactory, issue_key
 
 pytestmark = pytest.mark.django_db
@@ -107,6 +108,11 @@ def _url(route: Route, slug: str, query: str = "") -> str:
     for key, converter in route.params:
         if converter is SlugConverter and key == "slug":
             kwargs[key] = slug
+        elif converter is StringConverter and key == "name":
+            # A feature: A's secret one in A; in another project its calls without a feature.
+            kwargs[key] = A_FEATURE if slug == "acme" else "(unattributed)"
+        elif key == "budget_id":  # a budget of the project the URL names
+            kwargs[key] = _budget_id(slug)
         elif key == "trace_id":  # a trace of the project the URL names (B: its own call's)
             kwargs[key] = B_TRACE_ID if slug == "other" else A_TRACE_IDS[0]
         else:
@@ -118,6 +124,15 @@ def _url(route: Route, slug: str, query: str = "") -> str:
     if route.name.startswith("<unnamed"):
         pytest.fail(f"route {route.pattern} has no name: name every route (STYLE §6)")
     return reverse(route.name, kwargs=kwargs) + (f"?{query}" if query else "")
+
+
+def _budget_id(slug: str) -> int:
+    """A's secret budget (made by ``a_secrets``), or a plain one of the project."""
+    project = Project.objects.get(slug=slug)
+    budget = Budget.objects.filter(project=project).order_by("-name").first()
+    if budget is None:
+        budget = Budget.objects.create(project=project, name="Plain", amount_usd=Decimal("10"))
+    return budget.pk
 
 
 def _needs_project_scope(route: Route) -> bool:
@@ -160,6 +175,13 @@ def a_secrets(project) -> tuple[str, ...]:
             cost_usd=Decimal("1.2500"),
         )
         SpanFactory(project=project, trace_id=trace_id, name=f"{A_FEATURE}-root")
+    Budget.objects.create(
+        project=project,
+        name=f"{A_FEATURE} budget",
+        scope="feature",
+        scope_value=A_FEATURE,
+        amount_usd=Decimal("100"),
+    )
     return (*A_TRACE_IDS, A_FEATURE, project.name)
 
 
