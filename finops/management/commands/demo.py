@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from finops import demo_budgets
 from finops.models import ApiKey, Membership, Project
 from ingest.models import LLMCall
 
@@ -55,6 +56,7 @@ class Command(BaseCommand):
                     )
                 finally:
                     key.delete()
+            self._budgets(project)
             self.stdout.write(
                 self.style.SUCCESS(
                     f"\nDashboard: {base_url}/p/{project.slug}/\n"
@@ -83,6 +85,13 @@ class Command(BaseCommand):
             user=user, project=project, defaults={"role": Membership.Role.ADMIN}
         )
         return project
+
+    def _budgets(self, project: Project) -> None:
+        """Example budgets sized from the simulated spend, then one evaluation pass: the
+        whole-project budget's forecast alert lands in var/outbox/ and the alert history."""
+        owner = get_user_model().objects.get(username=DEMO_USER)
+        demo_budgets.seed(project, owner)
+        call_command("evaluate_budgets", stdout=self.stdout)
 
     def _serve(self, port: int) -> subprocess.Popen:
         command = [
