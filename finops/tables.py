@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 # How a value is shown: usd (Decimal USD, 4 places), usd6 (6 places: per-outcome drivers),
@@ -64,5 +65,14 @@ class Table:
         """A header row of column keys, then one row of plain values ("" for None) per row."""
         out = [[c.key for c in self.columns]]
         for row in self.rows:
-            out.append(["" if cell.value is None else str(cell.value) for cell in row.cells])
+            out.append([_plain(cell.value) for cell in row.cells])
         return out
+
+
+def _plain(value: Any) -> str:
+    """A CSV cell: "" for None, Decimals in positional notation ("0.000000", not "0E-12")."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from finops import drivers, feature_charts
@@ -15,6 +16,7 @@ if TYPE_CHECKING:  # a type only: this module never touches the database
     from finops.why import Why
 
 Link = Callable[..., str]
+PCT = Decimal("0.01")
 # The calls a driver is about, where the trace search can filter them.
 DRIVER_CALLS = {
     drivers.RETRIES: {"is_retry": 1},
@@ -51,12 +53,12 @@ def drivers_table(why: Why, link: Link) -> Table:
     if moved is None or not moved.is_defined:
         return table
     for d in moved.drivers:
-        share = None if d.share is None else d.share * 100
+        share = None if d.share is None else (d.share * 100).quantize(PCT)
         values = {"driver": d.label, "delta_usd": d.delta_usd, "share_pct": share}
         values["phrase"] = d.phrase
         table.add(values, link(**DRIVER_CALLS.get(d.name, {})))
     total = {"driver": "Total change", "delta_usd": moved.change_usd, "phrase": ""}
-    total["share_pct"] = 100 if moved.change_usd else None
+    total["share_pct"] = Decimal(100).quantize(PCT) if moved.change_usd else None
     table.add(total, link())
     return table
 
