@@ -16,6 +16,8 @@ PURE_MODULES = [
     "finops/pricing.py",
     "finops/sketch.py",
     "finops/charts.py",
+    "finops/budgets.py",
+    "finops/burndown.py",
     *("finops/feature_stats.py", "finops/feature_charts.py", "finops/feature_tables.py"),
     *("finops/tables.py", "finops/why_tables.py"),
     "finops/pivot.py",
