@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from finops import rollups
 from tests.factories import LLMCallFactory, MembershipFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.browser
@@ -56,6 +57,7 @@ def calls(transactional_db):
                 cost_usd=Decimal("0.4"),
             )
         )
+    rollups.rebuild(project.pk, *rollups.data_days(project.pk))  # the overview reads rollups
     _member("pat", project)
     return rows
 

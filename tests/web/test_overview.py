@@ -13,7 +13,8 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 
-from ingest.models import Trace
+from finops import rollups
+from ingest.models import LLMCall, Trace
 from tests.factories import LLMCallFactory, MembershipFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,10 +41,16 @@ def overview_url(project) -> str:
     return reverse("finops:overview", kwargs={"slug": project.slug})
 
 
+def _rebuild(project) -> None:
+    """The overview reads the daily rollups: build them from the stored calls and traces."""
+    first, last = rollups.data_days(project.pk)
+    rollups.rebuild(project.pk, first, last)
+
+
 @pytest.fixture
 def calls(project) -> list:
     """Calls on both edges of the default range, one just before it, and an unpriced one."""
-    return [
+    rows = [
         LLMCallFactory(
             project=project,
             start_time=datetime(2026, 10, 22, 0, 0, tzinfo=UTC),
@@ -87,6 +94,8 @@ def calls(project) -> list:
             output_tokens=9999,
         ),
     ]
+    _rebuild(project)
+    return rows
 
 
 def _expected_totals(rows, first: date, last: date) -> dict:
@@ -143,6 +152,7 @@ def test_default_range_is_last_30_days(viewer_client, overview_url):
 def test_call_before_range_is_excluded(viewer_client, overview_url, project):
     LLMCallFactory(project=project, start_time=datetime(2026, 10, 22, tzinfo=UTC))
     LLMCallFactory(project=project, start_time=datetime(2026, 10, 21, 23, 59, 59, tzinfo=UTC))
+    _rebuild(project)
     assert viewer_client.get(overview_url).context["totals"]["calls"] == 1
 
 
@@ -186,6 +196,7 @@ def test_empty_project_shows_otlp_setup(viewer_client, overview_url):
 
 def test_calls_only_outside_range_show_widen_range_state(viewer_client, overview_url, project):
     LLMCallFactory(project=project, start_time=datetime(2026, 1, 15, tzinfo=UTC))
+    _rebuild(project)
     html = viewer_client.get(overview_url).content.decode()
     assert "No calls between Oct. 22, 2026 and Nov. 20, 2026" in html
     assert "Widen the date range above." in html
@@ -201,29 +212,29 @@ def test_unpriced_calls_are_counted_and_listed(viewer_client, overview_url, proj
             cost_usd=None,
             provider="acme-labs",
             request_model="acme-llm-9",
+            response_model="",
             price_note="unknown model acme-llm-9",
         )
+    LLMCallFactory(project=project, start_time=datetime(2026, 11, 19, tzinfo=UTC))  # priced
+    _rebuild(project)
     response = viewer_client.get(overview_url)
     assert response.context["totals"]["unpriced"] == 2
+    link = "/p/acme/traces/?start=2026-10-22&end=2026-11-20&model=acme-llm-9"
     assert response.context["unpriced_models"] == [
-        {
-            "provider": "acme-labs",
-            "request_model": "acme-llm-9",
-            "price_note": "unknown model acme-llm-9",
-            "calls": 2,
-        }
+        {"model": "acme-llm-9", "calls": 2, "calls_url": link}
     ]
     html = response.content.decode()
     assert _kpi(html, "unpriced") == "2"
     assert (
-        "<tr><td>acme-labs</td><td>acme-llm-9</td><td>unknown model acme-llm-9</td>"
-        '<td class="num">2</td></tr>'
+        '<tr><td>acme-llm-9</td><td class="num">'
+        f'<a href="{link.replace("&", "&amp;")}">2</a></td></tr>'
     ) in html
 
 
 def test_unpriced_calls_do_not_add_to_spend(viewer_client, overview_url, project):
     LLMCallFactory(project=project, start_time=NOW, cost_usd=Decimal("0.25"))
     LLMCallFactory(project=project, start_time=NOW, cost_usd=None, price_note="no usage")
+    _rebuild(project)
     response = viewer_client.get(overview_url)
     assert response.context["totals"]["spend_usd"] == Decimal("0.25")
     assert response.context["features"] == [
@@ -241,10 +252,10 @@ def test_spend_chart_has_one_point_per_day_of_range(viewer_client, overview_url,
 
 
 def test_overview_query_count_is_pinned(
-    viewer_client, overview_url, calls, django_assert_max_num_queries
+    viewer_client, overview_url, calls, django_assert_num_queries
 ):
-    # session, user, project, totals, by feature, unpriced models, by day.
-    with django_assert_max_num_queries(8):
+    # session, user, project; call totals, by feature, by day, unpriced models; outcomes.
+    with django_assert_num_queries(8):
         assert viewer_client.get(overview_url).status_code == 200
 
 
@@ -319,12 +330,25 @@ def test_reliability_panel_counts_marked_calls_and_trace_outcomes(viewer_client,
     Trace.objects.create(
         project=project, trace_id="b" * 32, start_time=now, last_span_at=now, outcome="failure"
     )
+    _rebuild(project)
 
     response = viewer_client.get(reverse("finops:overview", args=[project.slug]))
 
     totals, traces = response.context["totals"], response.context["traces"]
     assert (totals["retries"], totals["fallbacks"], totals["model_escalations"]) == (1, 1, 1)
     assert (totals["cache_hits"], totals["avoided_usd"]) == (1, Decimal("0.5"))
-    assert totals["retry_spend_usd"] == Decimal("0.25")
+    # Spend on retries, fallbacks and escalations to a pricier model, from the stored calls.
+    marked = LLMCall.objects.filter(project=project).exclude(
+        is_retry=False, is_fallback=False, escalation=""
+    )
+    assert totals["retry_spend_usd"] == sum(c.cost_usd for c in marked) == Decimal("0.25054")
     assert (traces["outcomes"], traces["successes"], traces["human_escalations"]) == (2, 1, 1)
     assert 'id="kpi-escalations">1 / 1<' in response.content.decode()
+
+
+def test_calls_without_rollups_do_not_show(viewer_client, overview_url, project):
+    # The overview reads rollups only: calls that were never rolled up are not counted.
+    LLMCallFactory(project=project, start_time=NOW)
+    response = viewer_client.get(overview_url)
+    assert response.context["totals"]["calls"] == 0
+    assert response.context["has_any_call"] is False
