@@ -13,7 +13,7 @@ from django.db.models import F
 
 from config.celery import app as celery_app
 from finops import rollups, sketch
-from finops.models import DailyOutcomeRollup, DailyRollup, DirtyDay
+from finops.models import DailyCustomerRollup, DailyOutcomeRollup, DailyRollup, DirtyDay
 from ingest.models import Escalation, LLMCall, Trace
 from tests.factories import LLMCallFactory
 
@@ -289,6 +289,65 @@ def test_refreshing_twice_gives_identical_rows(day_of_calls):
 
     assert snapshot() == before
     assert first == second == rollups.Refreshed(call_rows=4, outcome_rows=1, calls=7, traces=3)
+
+
+def test_customer_rollup_sums_calls_and_cost_per_feature_segment_and_customer(project):
+    rows = [
+        ("acme", "support", "enterprise", "0.0010"),
+        ("acme", "support", "enterprise", "0.0025"),
+        ("acme", "billing", "enterprise", "0.0040"),
+        ("zeta", "support", "free", None),  # unpriced: counted, costs nothing
+        ("", "support", "free", "0.5000"),  # no customer id: not in these rows
+    ]
+    for customer, feature, segment, cost in rows:
+        LLMCallFactory(
+            project=project,
+            customer=customer,
+            feature=feature,
+            segment=segment,
+            cost_usd=None if cost is None else Decimal(cost),
+        )
+    LLMCallFactory(project=project, customer="acme", start_time=NOON + timedelta(days=1))
+
+    rollups.refresh(project.pk, DAY)
+
+    got = {
+        (r.customer, r.feature, r.segment): (r.calls, r.cost_usd)
+        for r in DailyCustomerRollup.objects.filter(day=DAY)
+    }
+    assert got == {
+        ("acme", "support", "enterprise"): (2, Decimal("0.0035")),
+        ("acme", "billing", "enterprise"): (1, Decimal("0.0040")),
+        ("zeta", "support", "free"): (1, Decimal("0")),
+    }
+
+
+def test_outcome_rollup_sketches_trace_durations_per_user_action(project):
+    durations = {"POST /chat": [40.0, 55.0, 3_000.0], "GET /report": [900.0]}
+    for i, (action, values) in enumerate(durations.items()):
+        for j, ms in enumerate(values):
+            _trace(project, f"{i:02d}{j:030d}", NOON, root_name=action, duration_ms=ms)
+    _trace(project, "f" * 32, NOON, root_name="x" * 300, duration_ms=10.0)
+
+    rollups.refresh(project.pk, DAY)
+
+    got = {r.action: r for r in DailyOutcomeRollup.objects.all()}
+    assert set(got) == {"POST /chat", "GET /report", "x" * 200}
+    for action, values in durations.items():
+        assert got[action].latency_sketch == sketch.from_durations(values)
+        assert got[action].traces == len(values)
+
+
+def test_call_rollup_counts_prompt_cache_reads_and_retrieval(project):
+    LLMCallFactory(project=project, cache_read_tokens=700, retrieval_chunks=8)
+    LLMCallFactory(project=project, retrieval_chunks=4, retrieval_citations=3)
+    LLMCallFactory(project=project, retrieval_citations=None)
+
+    rollups.refresh(project.pk, DAY)
+
+    (row,) = DailyRollup.objects.all()
+    assert (row.calls, row.prompt_cache_calls) == (3, 1)
+    assert (row.retrieval_calls, row.retrieval_chunks, row.retrieval_citations) == (2, 12, 3)
 
 
 def test_refresh_of_a_day_without_data_removes_its_rows(day_of_calls):
