@@ -111,14 +111,18 @@ def forecast_period(
     days = [period_first + timedelta(days=i) for i in range((period_last - period_first).days + 1)]
     remaining = [d for d in days if d >= observed_end]
     means, sds = _predict([v for _, v in spend], [d for d, _ in spend], remaining)
-    cumulative = _cumulative(float(to_date), means, sds, remaining)
-    total, low, high = cumulative[-1][1:] if cumulative else (float(to_date),) * 3
+    to_date = to_date.quantize(MICRO)
+    cumulative = tuple(
+        (day, to_date + _usd(mean), to_date + _usd(low), to_date + _usd(high))
+        for day, mean, low, high in _cumulative(means, sds, remaining)
+    )
+    total, low, high = cumulative[-1][1:] if cumulative else (to_date,) * 3
     return Forecast(
-        total_usd=_usd(total) if cumulative else to_date.quantize(MICRO),
-        low_usd=_usd(low) if cumulative else to_date.quantize(MICRO),
-        high_usd=_usd(high) if cumulative else to_date.quantize(MICRO),
-        to_date_usd=to_date.quantize(MICRO),
-        daily_usd=tuple((d, _usd(m), _usd(lo), _usd(hi)) for d, m, lo, hi in cumulative),
+        total_usd=total,
+        low_usd=low,
+        high_usd=high,
+        to_date_usd=to_date,
+        daily_usd=cumulative,
         crosses_on=_crosses_on(actual, cumulative, budget_usd),
         method=METHOD if len(spend) >= MIN_DAYS else "run rate (too little data)",
         enough_data=len(spend) >= MIN_DAYS,
@@ -231,20 +235,20 @@ def _smooth(
 
 
 def _cumulative(
-    to_date: float, means: list[float], sds: list[float], remaining: list[date]
+    means: list[float], sds: list[float], remaining: list[date]
 ) -> list[tuple[date, float, float, float]]:
-    """(day, mean, low, high) of the cumulative period spend; low never under spend to date."""
-    rows, total = [], to_date
+    """(day, mean, low, high) of the spend from ``today`` to the end of each remaining day;
+    low never under $0."""
+    rows, total = [], 0.0
     for day, mean, sd in zip(remaining, means, sds, strict=True):
         total += mean
-        low = max(total - Z80 * sd, to_date)
-        rows.append((day, total, low, total + Z80 * sd))
+        rows.append((day, total, max(total - Z80 * sd, 0.0), total + Z80 * sd))
     return rows
 
 
 def _crosses_on(
     actual: list[tuple[date, Decimal]],
-    cumulative: list[tuple[date, float, float, float]],
+    cumulative: Sequence[tuple[date, Decimal, Decimal, Decimal]],
     budget_usd: Decimal | None,
 ) -> date | None:
     if budget_usd is None:
@@ -255,7 +259,7 @@ def _crosses_on(
         if spent >= budget_usd:
             return day
     for day, mean, _, _ in cumulative:
-        if _usd(mean) >= budget_usd:
+        if mean >= budget_usd:
             return day
     return None
 
