@@ -47,8 +47,8 @@ beat: $(STAMP) ## Run Celery beat (needs CELERY_BROKER_URL)
 migrations-check: $(STAMP) ## Fail if models changed without a migration
 	$(PY) manage.py makemigrations --check --dry-run
 
-bench: $(STAMP) ## Run the benchmarks in bench/ (see bench/README.md)
-	@ls bench/[!_]*.py >/dev/null 2>&1 && for b in bench/[!_]*.py; do $(PY) $$b || exit 1; done || echo "no benchmarks yet"
+bench: $(STAMP) ## Run the benchmarks in bench/ (see bench/README.md); BENCH=dashboard runs one
+	@ls bench/[!_]*.py >/dev/null 2>&1 && for b in $(if $(BENCH),bench/$(BENCH).py,bench/[!_]*.py); do $(PY) $$b || exit 1; done || echo "no benchmarks yet"
 
 clean: ## Remove the virtualenv and local data (var/)
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -82,7 +82,38 @@ def ensure(
         _load(url, spec, jobs)
         loaded = _stored(pg, db, spec)
         assert loaded is not None
+    _fill_call_text(url)
     return loaded
+
+
+def _fill_call_text(url: str) -> None:
+    """The searchable text of every call with a span (``ingest.CallText``, which finalize
+    writes in production; a COPY load skips finalize): the span's ``gen_ai.input.messages``
+    and ``gen_ai.output.messages`` JSON, as one string. Once per data set."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        exists = conn.execute("SELECT to_regclass('ingest_calltext') IS NOT NULL").fetchone()[0]
+        if not exists or conn.execute("SELECT EXISTS (SELECT FROM ingest_calltext)").fetchone()[0]:
+            return
+        started = time.perf_counter()
+        restore = _drop_indexes(conn, ["ingest_calltext"])
+        conn.execute(
+            "INSERT INTO ingest_calltext (project_id, trace_id, span_id, start_time, text) "
+            "SELECT c.project_id, c.trace_id, c.span_id, c.start_time, "
+            "concat_ws(' ', s.attributes ->> 'gen_ai.input.messages', "
+            "s.attributes ->> 'gen_ai.output.messages') "
+            "FROM ingest_span s JOIN ingest_llmcall c ON c.project_id = s.project_id "
+            "AND c.trace_id = s.trace_id AND c.span_id = s.span_id "
+            "WHERE s.attributes ? 'gen_ai.input.messages'"
+        )
+        rows = conn.execute("SELECT count(*) FROM ingest_calltext").fetchone()[0]
+        for sql in restore:
+            conn.execute(sql)
+        conn.execute("VACUUM (ANALYZE) ingest_calltext")
+        print(
+            f"  call text: {rows:,} rows and their indexes in "
+            f"{time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
 
 
 def _stored(pg: str, db: str, spec: Spec) -> Dataset | None:
@@ -235,11 +266,11 @@ def _check_columns(conn) -> None:
             raise RuntimeError(f"{table}: bench/_datagen.py does not fill {sorted(missing)}")
 
 
-def _drop_indexes(conn) -> list[str]:
-    """Drop the unique constraints and secondary indexes of the loaded tables; returns the
+def _drop_indexes(conn, tables=tuple(TABLES)) -> list[str]:
+    """Drop the unique constraints and secondary indexes of ``tables``; returns the
     statements that recreate them."""
     restore = []
-    for table in TABLES:
+    for table in tables:
         for name, definition in conn.execute(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
             "WHERE conrelid = %s::regclass AND contype = 'u'",
