@@ -43,7 +43,8 @@ PHRASE = "refund for a damaged parcel"
 _SYLLABLES = ("ka", "lo", "mi", "ne", "po", "ru", "sa", "te", "vi", "zo")
 _ENDINGS = "ban cor dil fen gut hom jal kes lum mar nop pir quo rat sel tor ulm vex wen yor"
 _WORDS = [a + b for a in _SYLLABLES for b in _ENDINGS.split()]
-_WORDS += ["the", "a", "of", "to", "and", "order", "parcel", "refund", "invoice", "account", "delivery", "please", "help"]
+_WORDS += ["the", "a", "of", "to", "and", "order", "parcel", "refund", "invoice"]
+_WORDS += ["account", "delivery", "please", "help"]
 
 
 def _text(rng: random.Random, low: int, high: int) -> str:
