@@ -94,6 +94,13 @@ def _histogram(project_slug: str, search: CallSearch, values: list[float]) -> di
     return latency_figure(bins, link) if bins else None
 
 
+def _count(calls, page, paged: bool) -> tuple[int, bool]:
+    """(count, capped); no query when the first page holds the whole result."""
+    if not paged and not page.next_cursor:
+        return len(page.rows), False
+    return capped_count(calls, COUNT_CAP)
+
+
 @login_required
 def traces(request, slug: str):
     project = get_project_for(request, slug)
@@ -108,7 +115,7 @@ def traces(request, slug: str):
         page = keyset_page(calls, search, "", PAGE_SIZE)
     for call in page.rows:
         call.trace_url = trace_url(project.slug, call.trace_id)
-    count, capped = capped_count(calls, COUNT_CAP)
+    count, capped = _count(calls, page, bool(request.GET.get("cursor")))
     sample = latency_sample(calls) if count else []
     ctx = {
         "project": project,

@@ -75,6 +75,7 @@ def test_totals_are_those_of_the_filter(viewer_client, url, calls):
 
 def test_count_above_the_cap_says_plus(viewer_client, url, calls, monkeypatch):
     monkeypatch.setattr(traces_view, "COUNT_CAP", 10)
+    monkeypatch.setattr(traces_view, "PAGE_SIZE", 5)
     response = viewer_client.get(f"{url}?{WHOLE_SET}")
     assert (response.context["count"], response.context["capped"]) == (10, True)
     assert "10+ calls" in response.content.decode()
@@ -133,10 +134,21 @@ def test_histogram_bars_link_to_their_calls(viewer_client, url, calls, project):
     )
 
 
-def test_page_query_count_is_pinned(viewer_client, url, calls, django_assert_num_queries):
+def test_page_query_count_is_pinned(
+    viewer_client, url, calls, django_assert_num_queries, monkeypatch
+):
     # session, user, project, page rows, count, totals, latency sample, saved searches.
+    monkeypatch.setattr(traces_view, "PAGE_SIZE", 5)
     with django_assert_num_queries(8):
-        viewer_client.get(f"{url}?{WHOLE_SET}&q=refund&sort=-tokens")
+        viewer_client.get(f"{url}?{WHOLE_SET}&route=premium&sort=-tokens")
+
+
+def test_page_holding_the_whole_result_needs_no_count(
+    viewer_client, url, calls, django_assert_num_queries
+):
+    with django_assert_num_queries(7):
+        response = viewer_client.get(f"{url}?{WHOLE_SET}&q=refund&sort=-tokens")
+    assert (response.context["count"], response.context["capped"]) == (2, False)
 
 
 def _csv(response) -> list[list[str]]:
