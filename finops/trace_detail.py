@@ -24,6 +24,8 @@ from ingest.models import LLMCall, Outcome, Score, Span, SpanLog, Trace
 # Roles that may read prompt and output text (issue 6); everyone else sees structure and cost.
 CONTENT_ROLES = (Membership.Role.ENGINEER, Membership.Role.ADMIN)
 STATUS_ERROR = 2
+# A trace page shows at most this many spans (earliest first); LLM calls are always shown.
+MAX_SPANS = 2000
 
 
 def can_read_content(user, project: Project) -> bool:
@@ -66,6 +68,7 @@ class TraceDetail:
     outcomes: list[Outcome]
     start: datetime
     duration_ms: float
+    truncated: bool = False  # more than MAX_SPANS spans: the latest are not shown
 
     @property
     def calls(self) -> list[LLMCall]:
@@ -112,7 +115,10 @@ def _row_of_call(call: LLMCall) -> Row:
 def load_trace(project_id: int, trace_id: str) -> TraceDetail | None:
     """The trace ``trace_id`` of the project, or None when it has no span and no call."""
     trace_id = trace_id.lower()
-    spans = list(Span.objects.for_project(project_id).filter(trace_id=trace_id))
+    span_rows = Span.objects.for_project(project_id).filter(trace_id=trace_id)
+    spans = list(span_rows.order_by("start_time", "span_id")[: MAX_SPANS + 1])
+    truncated = len(spans) > MAX_SPANS
+    spans = spans[:MAX_SPANS]
     calls = {
         c.span_id: c for c in LLMCall.objects.for_project(project_id).filter(trace_id=trace_id)
     }
@@ -151,6 +157,7 @@ def load_trace(project_id: int, trace_id: str) -> TraceDetail | None:
         ),
         start=start,
         duration_ms=duration_ms,
+        truncated=truncated,
     )
 
 

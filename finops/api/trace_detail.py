@@ -158,6 +158,9 @@ class TraceDetailSerializer(serializers.Serializer):
     outcome = serializers.CharField(source="summary.outcome", default="")
     quality_score = serializers.FloatField(source="summary.quality_score", default=None)
     spans = TraceSpanSerializer(source="rows", many=True)
+    truncated = serializers.BooleanField(
+        help_text="More spans than the page limit: the earliest are listed, and every call"
+    )
     scores = TraceScoreSerializer(many=True)
     outcomes = TraceOutcomeSerializer(many=True)
 

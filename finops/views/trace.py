@@ -15,7 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from finops.filters import UNATTRIBUTED
-from finops.trace_detail import CONTENT_ROLES, can_read_content, load_call_detail, load_trace
+from finops.trace_detail import (
+    CONTENT_ROLES,
+    MAX_SPANS,
+    can_read_content,
+    load_call_detail,
+    load_trace,
+)
 from finops.views.common import get_project_for
 
 # The links to "other calls of this template / customer" search this many days up to the call.
@@ -68,5 +74,6 @@ def trace_detail(request, slug: str, trace_id: str):
         "content_roles": [role.label.lower() for role in CONTENT_ROLES],
         "links": _links(project.slug, panel),
         "traces_url": reverse("finops:traces", args=[project.slug]),
+        "max_spans": MAX_SPANS,
     }
     return render(request, "finops/trace.html", ctx)

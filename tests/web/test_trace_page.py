@@ -187,3 +187,18 @@ def test_trace_page_query_count_is_pinned(
     # session, user, project, content role, spans, calls, trace, scores, outcomes, span logs
     with django_assert_num_queries(10):
         engineer_client.get(_url(project, world.fallback))
+
+
+@time_machine.travel(NOW, tick=False)
+def test_huge_trace_shows_the_earliest_spans_and_every_call(
+    engineer_client, project, world, monkeypatch
+):
+    monkeypatch.setattr("finops.trace_detail.MAX_SPANS", 2)
+    monkeypatch.setattr("finops.views.trace.MAX_SPANS", 2)
+
+    response = engineer_client.get(_url(project))
+
+    rows = {span_id for span_id, _, _ in _rows(response.content.decode())}
+    # root (0 ms) and retrieval (0 ms) are the earliest spans; both calls are always shown
+    assert rows == {world.root, world.retrieval, world.failed, world.fallback}
+    assert "more than 2 spans" in response.content.decode()
