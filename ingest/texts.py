@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.db import transaction
+
 from ingest.conventions.content import searchable_text
 from ingest.copy import upsert_rows
 from ingest.models import CallText, LLMCall, Span, SpanLog
@@ -49,5 +51,8 @@ def store_call_texts(project_id: int, calls: Iterable[LLMCall]) -> int:
                 }
             )
     rows.sort(key=lambda row: (row["trace_id"], row["span_id"]))
-    upsert_rows(CallText, rows, ["project", "trace_id", "span_id"], ["start_time", "text"])
+    # upsert_rows stages rows in a temporary table emptied at commit: one transaction, or
+    # in autocommit (the index_call_texts command) the stage would be empty by the insert.
+    with transaction.atomic():
+        upsert_rows(CallText, rows, ["project", "trace_id", "span_id"], ["start_time", "text"])
     return len(rows)
