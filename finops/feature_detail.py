@@ -16,7 +16,7 @@ from datetime import date
 from django.db.models import Sum
 from django.urls import reverse
 
-from finops.feature_stats import CallTotals, Kpis, OutcomeTotals, group, usd
+from finops.feature_stats import CallTotals, Kpis, OutcomeTotals, group, sum_sketches, usd
 from finops.filters import UNATTRIBUTED, Filters
 from finops.models import DailyOutcomeRollup, DailyRollup
 
@@ -101,8 +101,9 @@ def load_detail(project_id: int, name: str, filters: Filters) -> FeatureDetail:
         DailyRollup.objects.for_project(project_id).on_days(period.first, period.last)
     )
     routes = _grouped(calls, ("model", "route"))
-    for model, route, values in calls.values_list("model", "route", "latency_sketch"):
-        routes[(model, route)].add({"latency_sketch": values})
+    sketches = sum_sketches(calls.values_list("model", "route", "latency_sketch"))
+    for key, merged in sketches.items():
+        routes[key].latency_sketch = merged
     totals = CallTotals()
     for row in routes.values():
         totals.add(asdict(row))

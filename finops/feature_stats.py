@@ -198,6 +198,19 @@ def _quantile_ms(values: list[int], q: float) -> int | None:
     return None if found is None else round(found)
 
 
+def sum_sketches(rows: Iterable[Sequence]) -> dict[tuple, list[int]]:
+    """``{key: merged sketch}`` from tuples ``(*key, sketch)``: one element-wise sum per key
+    (what ``sketch.merge`` does pairwise, without a copy per row)."""
+    merged: dict[tuple, list[int]] = {}
+    for *key, values in rows:
+        total = merged.setdefault(tuple(key), [])
+        if len(total) < len(values):
+            total.extend([0] * (len(values) - len(total)))
+        for index, count in enumerate(values):
+            total[index] += count
+    return {key: sketch.merge(total, []) for key, total in merged.items()}
+
+
 def group(rows: Iterable[Mapping], key: Sequence[str], totals=CallTotals) -> dict[tuple, object]:
     """``{tuple of the row's key columns: totals of those rows}``, in first-seen order."""
     grouped: dict[tuple, object] = {}
