@@ -126,7 +126,9 @@ def traces(request, slug: str):
         "first_url": f"?{search.query()}" if request.GET.get("cursor") else "",
         "count": count,
         "capped": capped,
-        "totals": call_totals(calls) if count else None,
+        # A capped result sums its newest COUNT_CAP calls only: exact totals of millions of
+        # calls are the dashboards' job (daily rollups), not a search page's.
+        "totals": call_totals(calls, COUNT_CAP if capped else None) if count else None,
         "histogram": _histogram(project.slug, search, sample),
         "sampled": len(sample) >= HISTOGRAM_SAMPLE,
         "headers": _sort_headers(search),

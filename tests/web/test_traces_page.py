@@ -79,6 +79,16 @@ def test_count_above_the_cap_says_plus(viewer_client, url, calls, monkeypatch):
     response = viewer_client.get(f"{url}?{WHOLE_SET}")
     assert (response.context["count"], response.context["capped"]) == (10, True)
     assert "10+ calls" in response.content.decode()
+    # The totals are bounded too: those of the 10 newest calls.
+    newest = sorted(
+        (c for n, c in calls.items() if n != data.OTHER_PROJECT_CALL),
+        key=lambda c: (c.start_time, c.id),
+    )[-10:]
+    assert response.context["totals"]["calls"] == 10
+    assert response.context["totals"]["tokens"] == sum(
+        c.input_tokens + c.output_tokens for c in newest
+    )
+    assert "the totals are those of the newest 10" in response.content.decode()
 
 
 @time_machine.travel(datetime(2026, 11, 3, 12, tzinfo=UTC), tick=False)
