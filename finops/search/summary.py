@@ -15,8 +15,8 @@ HISTOGRAM_SAMPLE = 5000
 def call_totals(qs: QuerySet, limit: int | None = None) -> dict:
     """One dict for the filter (or, with ``limit``, for its newest ``limit`` calls: a bounded
     read when the result is too large to sum on every page view): calls, errors, unpriced,
-    input_tokens, output_tokens, tokens (ints); cost_usd (Decimal USD, priced calls only); error_rate (Decimal 0..1 or None
-    without calls); error_pct (the same in percent)."""
+    input_tokens, output_tokens, tokens (ints); cost_usd (Decimal USD, priced calls only);
+    error_rate (Decimal 0..1, None without calls); error_pct (the same in percent)."""
     if limit is not None:
         newest = qs.order_by("-start_time", "-id").values("id")[:limit]
         qs = qs.model.objects.filter(id__in=newest)
