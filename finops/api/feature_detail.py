@@ -17,7 +17,7 @@ from finops import feature_tables, why_tables
 from finops.api.auth import project_for_api
 from finops.api.features import _period
 from finops.feature_detail import calls_url, has_any_data, load_detail
-from finops.filters import COMPARE_MODES, Filters, parse_filters
+from finops.filters import COMPARE_MODES, UNATTRIBUTED, Filters, parse_filters
 from finops.tables import Column
 from finops.why import load_why
 
@@ -183,7 +183,8 @@ class FeatureDetail(generics.RetrieveAPIView):
         name = self.kwargs["name"]
         filters = _filters(self.request.query_params)
         detail = load_detail(project.pk, name, filters)
-        if not detail.has_data and not has_any_data(project.pk, name):
+        # "(unattributed)" always exists: the calls without a feature (maybe none yet).
+        if name != UNATTRIBUTED and not detail.has_data and not has_any_data(project.pk, name):
             raise exceptions.NotFound(f"no data for feature {name!r}")
         link = partial(calls_url, project.slug, detail.filters)
         tables = feature_tables.tables(detail, link)
