@@ -143,6 +143,9 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
 SITE_URL = env_url("SITE_URL", schemes=("http", "https"), default="http://127.0.0.1:8000")
 # Celery beat evaluates every budget this often (minutes, 1-60).
 BUDGET_EVALUATE_MINUTES = env_int("BUDGET_EVALUATE_MINUTES", 5, minimum=1)
+# Traces page (PostgreSQL): the totals/count/histogram above the rows give up after this many
+# ms and say so, instead of holding the page (0 = no limit).
+SEARCH_SUMMARY_TIMEOUT_MS = env_int("SEARCH_SUMMARY_TIMEOUT_MS", 500, minimum=0)
 
 # Celery: a broker in production; none means tasks run eagerly in-process.
 CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", schemes=("redis", "rediss", "amqp", "amqps"))

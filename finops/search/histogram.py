@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from finops import sketch as sketches
+
 
 @dataclass(frozen=True)
 class Bin:
@@ -37,6 +39,25 @@ def latency_bins(values: Sequence[float], bins: int = 20) -> list[Bin]:
         Bin(float(low + i * width), float(low + (i + 1) * width), count)
         for i, count in enumerate(counts)
     ]
+
+
+def sketch_bins(sketch: sketches.Sketch) -> list[Bin]:
+    """One bin per non-empty stretch of a latency sketch's log-spaced buckets, from the
+    first to the last non-empty bucket (empty buckets between them kept as zero bars); the
+    open-ended last bucket ends at its lower bound times ``GROWTH``. [] for an empty sketch."""
+    used = [i for i, n in enumerate(sketch) if n]
+    if not used:
+        return []
+    return [
+        Bin(sketches.lower_bound_ms(i), _upper_ms(i), sketch[i])
+        for i in range(used[0], used[-1] + 1)
+    ]
+
+
+def _upper_ms(index: int) -> float:
+    if index + 1 < sketches.BUCKETS:
+        return sketches.lower_bound_ms(index + 1)
+    return sketches.lower_bound_ms(index) * sketches.GROWTH
 
 
 def latency_figure(bins: Sequence[Bin], link: Callable[[Bin], str]) -> dict[str, Any]:

@@ -1,15 +1,102 @@
-"""Totals and the latency sample of a filtered call queryset (one query each)."""
+"""What sits above the Traces table: totals, count and latency histogram of a search.
+
+Two paths, so the summary never reads millions of calls on a page view:
+
+- ``rollup_summary``: a search that filters only on the daily rollups' dimensions (feature,
+  segment, template, model, route, exact values) over whole UTC days is answered exactly from
+  ``DailyRollup`` (totals by one aggregate, latency by merging the per-group sketches), when
+  none of those days waits for a refresh.
+- otherwise ``call_totals`` / ``latency_sample`` over at most the newest N matching calls,
+  run inside ``bounded(ms)``: on PostgreSQL a statement timeout, after which the page shows
+  its rows and says the totals were unavailable in time (a no-op on SQLite).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import fields
+from datetime import timedelta
 from decimal import Decimal
 
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
+from finops import sketch
+from finops.models import DailyRollup, DirtyDay
+from finops.search.params import UNATTRIBUTED, CallSearch
 from ingest.models import ZERO_USD
 
 HISTOGRAM_SAMPLE = 5000
+# The search fields the daily rollups group by (each an exact value).
+ROLLUP_DIMENSIONS = ("feature", "segment", "template", "model", "route")
+# Fields that do not narrow the result (ordering, how dates were typed).
+_NOT_FILTERS = {"start", "end", "raw_start", "raw_end", "sort"}
+_DEFAULTS = CallSearch()
+
+
+class SummaryTimeout(Exception):
+    """The summary queries ran past their statement timeout (PostgreSQL only)."""
+
+
+def rollup_days(search: CallSearch):
+    """``(first, last)`` UTC dates (inclusive) when ``search`` can be answered from the daily
+    rollups: date-only ``start`` and ``end`` and no filter but exact rollup dimensions;
+    None otherwise."""
+    if len(search.raw_start) != 10 or len(search.raw_end) != 10:
+        return None
+    for f in fields(CallSearch):
+        if f.name in _NOT_FILTERS or f.name in ROLLUP_DIMENSIONS:
+            continue
+        if getattr(search, f.name) != getattr(_DEFAULTS, f.name):
+            return None
+    return search.start.date(), (search.end - timedelta(days=1)).date()
+
+
+def rollup_summary(project_id: int, search: CallSearch) -> tuple[dict, sketch.Sketch] | None:
+    """``(totals, latency sketch)`` of ``search`` from ``DailyRollup`` (totals keys as
+    ``call_totals``; exact), or None when the search is not rollup-eligible or one of its
+    days is marked dirty (its rollups lag behind the calls). Two or three queries."""
+    days = rollup_days(search)
+    if days is None:
+        return None
+    if DirtyDay.objects.filter(project_id=project_id, day__range=days).exists():
+        return None
+    rows = DailyRollup.objects.for_project(project_id).on_days(*days)
+    for name in ROLLUP_DIMENSIONS:
+        if value := getattr(search, name):
+            rows = rows.filter(**{name: "" if value == UNATTRIBUTED else value})
+    totals = rows.order_by().aggregate(
+        calls=Coalesce(Sum("calls"), 0),
+        errors=Coalesce(Sum("errors"), 0),
+        unpriced=Coalesce(Sum("unpriced_calls"), 0),
+        input_tokens=Coalesce(Sum("input_tokens"), 0),
+        output_tokens=Coalesce(Sum("output_tokens"), 0),
+        cost_usd=Coalesce(Sum("cost_usd"), ZERO_USD),
+    )
+    merged = _merged_sketch(rows) if totals["calls"] else []
+    return _finish(totals), merged
+
+
+def _merged_sketch(rows: QuerySet) -> sketch.Sketch:
+    """The element-wise sum of the rows' latency sketches, summed by the database."""
+    sql, params = rows.order_by().values("id").query.sql_with_params()
+    table = DailyRollup._meta.db_table
+    if connection.vendor == "postgresql":
+        merge = (
+            f"SELECT e.idx - 1, SUM(e.value::bigint) FROM {table} r CROSS JOIN LATERAL "
+            "jsonb_array_elements_text(r.latency_sketch) WITH ORDINALITY AS e(value, idx) "
+            f"WHERE r.id IN ({sql}) GROUP BY e.idx"
+        )
+    else:
+        merge = (
+            f"SELECT CAST(e.key AS INTEGER), SUM(e.value) FROM {table} r, "
+            f"json_each(r.latency_sketch) e WHERE r.id IN ({sql}) GROUP BY e.key"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(merge, params)
+        return sketch.from_counts({int(i): int(n) for i, n in cursor.fetchall() if n})
 
 
 def call_totals(qs: QuerySet, limit: int | None = None) -> dict:
@@ -28,6 +115,10 @@ def call_totals(qs: QuerySet, limit: int | None = None) -> dict:
         output_tokens=Coalesce(Sum("output_tokens"), 0),
         cost_usd=Coalesce(Sum("cost_usd"), ZERO_USD),
     )
+    return _finish(totals)
+
+
+def _finish(totals: dict) -> dict:
     totals["tokens"] = totals["input_tokens"] + totals["output_tokens"]
     calls = totals["calls"]
     totals["error_rate"] = Decimal(totals["errors"]) / calls if calls else None
@@ -39,3 +130,30 @@ def latency_sample(qs: QuerySet, size: int = HISTOGRAM_SAMPLE) -> list[float]:
     """Latencies (ms) of the newest ``size`` calls of the filter: a bounded read however
     broad the search (the time index serves the order)."""
     return list(qs.order_by("-start_time").values_list("duration_ms", flat=True)[:size])
+
+
+@contextmanager
+def bounded(timeout_ms: int) -> Iterator[None]:
+    """Run the block's queries under a statement timeout of ``timeout_ms`` (0 = none) and
+    raise ``SummaryTimeout`` when it fires. PostgreSQL: ``SET LOCAL`` inside a savepoint (or
+    transaction), reset before leaving so later queries of the request are not bounded; the
+    cancelled savepoint is rolled back, leaving the connection usable. Other databases: no
+    bound (SQLite runs in process and has no statement timeout)."""
+    if connection.vendor != "postgresql" or timeout_ms <= 0:
+        yield
+        return
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('statement_timeout', %s, true)", [str(timeout_ms)]
+                )
+            yield
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL statement_timeout TO DEFAULT")
+    except DatabaseError as exc:
+        from psycopg.errors import QueryCanceled
+
+        if not isinstance(exc.__cause__, QueryCanceled):
+            raise
+        raise SummaryTimeout(str(exc)) from exc

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseNotAllowed, StreamingHttpResponse
@@ -24,9 +25,16 @@ from finops.search.calls import (
     iterate_calls,
     keyset_page,
 )
-from finops.search.histogram import latency_bins, latency_figure
+from finops.search.histogram import latency_bins, latency_figure, sketch_bins
 from finops.search.params import SORT_KEYS, CallSearch, default_window, parse_search
-from finops.search.summary import HISTOGRAM_SAMPLE, call_totals, latency_sample
+from finops.search.summary import (
+    HISTOGRAM_SAMPLE,
+    SummaryTimeout,
+    bounded,
+    call_totals,
+    latency_sample,
+    rollup_summary,
+)
 from finops.views.common import get_project_for
 from ingest.models import LLMCall
 
@@ -83,14 +91,13 @@ def _sort_headers(search: CallSearch) -> dict[str, dict]:
     return headers
 
 
-def _histogram(project_slug: str, search: CallSearch, values: list[float]) -> dict | None:
+def _histogram(project_slug: str, search: CallSearch, bins: list) -> dict | None:
     base = reverse("finops:traces", args=[project_slug])
 
     def link(b) -> str:
         bounds = {"min_latency_ms": f"{b.low_ms:g}", "max_latency_ms": f"{b.high_ms:g}"}
         return f"{base}?{search.query(**bounds)}"
 
-    bins = latency_bins(values)
     return latency_figure(bins, link) if bins else None
 
 
@@ -99,6 +106,60 @@ def _count(calls, page, paged: bool) -> tuple[int, bool]:
     if not paged and not page.next_cursor:
         return len(page.rows), False
     return capped_count(calls, COUNT_CAP)
+
+
+def _from_rollups(project, search: CallSearch, page, paged: bool) -> dict | None:
+    """The summary from the daily rollups, or None when the search is not eligible or the
+    rollups disagree with the rows just read (not built yet for these calls)."""
+    found = rollup_summary(project.pk, search)
+    if found is None:
+        return None
+    totals, merged = found
+    whole = not paged and not page.next_cursor
+    if totals["calls"] < len(page.rows) or (whole and totals["calls"] != len(page.rows)):
+        return None
+    bins = sketch_bins(merged)
+    return {"count": totals["calls"], "capped": False, "totals": totals, "bins": bins}
+
+
+def _from_calls(calls, page, paged: bool) -> dict:
+    """The summary from at most the newest ``COUNT_CAP`` matching calls, under the summary
+    statement timeout; ``timed_out`` (and no totals) when it fires."""
+    try:
+        with bounded(settings.SEARCH_SUMMARY_TIMEOUT_MS):
+            count, capped = _count(calls, page, paged)
+            # A capped result sums its newest COUNT_CAP calls only: exact totals of millions
+            # of calls come from the daily rollups (above), not from the call table.
+            totals = call_totals(calls, COUNT_CAP if capped else None) if count else None
+            sample = latency_sample(calls) if count else []
+    except SummaryTimeout:
+        return {"count": len(page.rows), "capped": bool(page.next_cursor), "timed_out": True}
+    bins = latency_bins(sample)
+    return {
+        "count": count,
+        "capped": capped,
+        "totals": totals,
+        "bins": bins,
+        "sampled": len(sample) >= HISTOGRAM_SAMPLE,
+    }
+
+
+def summary(project, search: CallSearch, calls, page, paged: bool) -> dict:
+    """What the page shows above the rows: ``count``, ``capped``, ``totals`` (None when
+    unavailable), ``histogram``, ``sampled``, ``source`` ("rollups" | "calls") and
+    ``timed_out``. Runs after the rows, so it never delays or blocks them."""
+    found = _from_rollups(project, search, page, paged) if page.rows else None
+    source = "rollups" if found else "calls"
+    found = found or _from_calls(calls, page, paged)
+    return {
+        "count": found["count"],
+        "capped": found["capped"],
+        "totals": found.get("totals"),
+        "histogram": _histogram(project.slug, search, found.get("bins", [])),
+        "sampled": found.get("sampled", False),
+        "source": source,
+        "timed_out": found.get("timed_out", False),
+    }
 
 
 @login_required
@@ -115,8 +176,7 @@ def traces(request, slug: str):
         page = keyset_page(calls, search, "", PAGE_SIZE)
     for call in page.rows:
         call.trace_url = trace_url(project.slug, call.trace_id)
-    count, capped = _count(calls, page, bool(request.GET.get("cursor")))
-    sample = latency_sample(calls) if count else []
+    top = summary(project, search, calls, page, bool(request.GET.get("cursor")))
     ctx = {
         "project": project,
         "search": search,
@@ -124,18 +184,12 @@ def traces(request, slug: str):
         "rows": page.rows,
         "next_url": f"?{search.query(cursor=page.next_cursor)}" if page.next_cursor else "",
         "first_url": f"?{search.query()}" if request.GET.get("cursor") else "",
-        "count": count,
-        "capped": capped,
-        # A capped result sums its newest COUNT_CAP calls only: exact totals of millions of
-        # calls are the dashboards' job (daily rollups), not a search page's.
-        "totals": call_totals(calls, COUNT_CAP if capped else None) if count else None,
-        "histogram": _histogram(project.slug, search, sample),
-        "sampled": len(sample) >= HISTOGRAM_SAMPLE,
+        **top,
         "headers": _sort_headers(search),
         "csv_url": f"?{search.query(format='csv')}",
         "saved": SavedSearch.objects.for_user_in(request.user, project.pk),
         "query": search.query(),
-        "has_any_call": count > 0 or LLMCall.objects.for_project(project.pk).exists(),
+        "has_any_call": bool(page.rows) or LLMCall.objects.for_project(project.pk).exists(),
     }
     return render(request, "finops/traces.html", ctx)
 
