@@ -266,6 +266,16 @@ class DailyRollup(models.Model):
                 name="dailyrollup_unique_group",
             ),
         ]
+        indexes = [
+            # The Features page sums (feature, day) over a range: index-only on PostgreSQL.
+            models.Index(
+                fields=["project", "day", "feature"],
+                include=["calls", "unpriced_calls", "cost_usd"],
+                name="dailyrollup_day_feature",
+            ),
+            # A feature's page and why-it-moved read one feature over a range.
+            models.Index(fields=["project", "feature", "day"], name="dailyrollup_feature_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.day} {self.feature or '(unattributed)'} {self.model}"
@@ -300,6 +310,9 @@ class DailyOutcomeRollup(models.Model):
                 name="dailyoutcomerollup_unique_group",
             ),
         ]
+        indexes = [
+            models.Index(fields=["project", "feature", "day"], name="dailyoutcome_feature_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.day} {self.feature or '(unattributed)'} outcomes"
@@ -329,6 +342,7 @@ class DailyCustomerRollup(models.Model):
         ]
         indexes = [
             models.Index(fields=["project", "customer", "day"], name="dailycustomer_by_customer"),
+            models.Index(fields=["project", "feature", "day"], name="dailycustomer_feature_day"),
         ]
 
     def __str__(self) -> str:
