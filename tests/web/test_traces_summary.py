@@ -11,9 +11,10 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from finops import rollups
+from finops import rollups, sketch
 from finops.models import DirtyDay
 from finops.search import summary
+from finops.search.histogram import sketch_bins
 from finops.search.params import parse_search
 from finops.views import traces as traces_view
 from ingest.models import LLMCall
@@ -69,7 +70,12 @@ def test_rollup_eligible_search_totals_equal_the_stored_calls(
     assert _picked(response.context["totals"]) == _expected(project, feature="search")
     html = response.content.decode()
     assert 'data-summary-source="rollups"' in html and "from the daily rollups" in html
-    assert sum(response.context["histogram"]["data"][0]["y"]) == 4
+    durations = LLMCall.objects.filter(project=project, feature="search").values_list(
+        "duration_ms", flat=True
+    )
+    expected_bars = [b.count for b in sketch_bins(sketch.from_durations(durations))]
+    assert response.context["histogram"]["data"][0]["y"] == expected_bars
+    assert sum(expected_bars) == 4
 
 
 def test_rollup_path_counts_every_call_exactly_above_the_cap(
@@ -151,9 +157,9 @@ def test_rollup_days_need_date_only_bounds_and_rollup_dimensions_only():
 def test_rollup_path_query_count_is_pinned(
     viewer_client, url, rolled_up, django_assert_num_queries, monkeypatch
 ):
-    # session, user, project, page rows, dirty days, rollup totals, sketch merge, saved.
+    # session, user, project, page rows, dirty days, rollup totals and sketch, saved.
     monkeypatch.setattr(traces_view, "PAGE_SIZE", 5)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = viewer_client.get(f"{url}?{WHOLE_SET}&route=premium&sort=-tokens")
     assert response.context["source"] == "rollups"
 
