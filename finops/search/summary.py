@@ -7,8 +7,8 @@ Two paths, so the summary never reads millions of calls on a page view:
   ``DailyRollup`` (totals by one aggregate, latency by merging the per-group sketches), when
   none of those days waits for a refresh.
 - otherwise ``call_totals`` / ``latency_sample`` over at most the newest N matching calls,
-  run inside ``bounded(ms)``: on PostgreSQL a statement timeout, after which the page shows
-  its rows and says the totals were unavailable in time (a no-op on SQLite).
+  run inside ``bounded(ms)``: a time budget (on PostgreSQL also a statement timeout), after
+  which the page shows its rows and says the totals were unavailable in time.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import BigIntegerField, Count, Q, QuerySet, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
 
 from finops import sketch
 from finops.models import DailyRollup, DirtyDay
@@ -123,13 +124,26 @@ def latency_sample(qs: QuerySet, size: int = HISTOGRAM_SAMPLE) -> list[float]:
 
 @contextmanager
 def bounded(timeout_ms: int) -> Iterator[None]:
-    """Run the block's queries under a statement timeout of ``timeout_ms`` (0 = none) and
-    raise ``SummaryTimeout`` when it fires. PostgreSQL: ``SET LOCAL`` inside a savepoint (or
-    transaction), reset before leaving so later queries of the request are not bounded; the
-    cancelled savepoint is rolled back, leaving the connection usable. Other databases: no
-    bound (SQLite runs in process and has no statement timeout)."""
-    if connection.vendor != "postgresql" or timeout_ms <= 0:
+    """Run the block's queries within ``timeout_ms`` (0 = no bound); raise ``SummaryTimeout``
+    when the budget runs out. On every database no statement starts once the budget is spent
+    (so the block's total stays under about twice the budget). On PostgreSQL each statement
+    is also cancelled by the server past the budget: ``SET LOCAL statement_timeout`` inside a
+    savepoint (or transaction), reset before leaving so later queries of the request are not
+    bounded; a cancelled savepoint is rolled back, leaving the connection usable. SQLite runs
+    in process and has no statement timeout."""
+    if timeout_ms <= 0:
         yield
+        return
+    deadline = timezone.now() + timedelta(milliseconds=timeout_ms)
+
+    def check(execute, sql, params, many, context):
+        if timezone.now() >= deadline:
+            raise SummaryTimeout(f"summary budget of {timeout_ms} ms spent before: {sql[:80]}")
+        return execute(sql, params, many, context)
+
+    if connection.vendor != "postgresql":
+        with connection.execute_wrapper(check):
+            yield
         return
     try:
         with transaction.atomic():
@@ -137,7 +151,8 @@ def bounded(timeout_ms: int) -> Iterator[None]:
                 cursor.execute(
                     "SELECT set_config('statement_timeout', %s, true)", [str(timeout_ms)]
                 )
-            yield
+            with connection.execute_wrapper(check):
+                yield
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL statement_timeout TO DEFAULT")
     except DatabaseError as exc:

@@ -4,10 +4,11 @@ under a statement timeout that, when it fires, still shows the rows and says so.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.urls import reverse
 
@@ -211,15 +212,42 @@ def test_bounded_block_leaves_no_timeout_behind(db):
         c.execute("SELECT pg_sleep(1)")
 
 
-def test_tiny_timeout_still_lists_the_rows_and_bounds_nothing_on_sqlite(
-    viewer_client, url, calls, settings
+def test_spent_budget_stops_the_next_summary_query_on_any_database(
+    viewer_client, url, calls, settings, monkeypatch
 ):
+    settings.SEARCH_SUMMARY_TIMEOUT_MS = 500
+    real_totals = traces_view.call_totals
+    with time_machine.travel(datetime(2026, 11, 5, tzinfo=UTC), tick=False) as clock:
+
+        def totals_taking_a_second(*args, **kwargs):
+            found = real_totals(*args, **kwargs)
+            clock.shift(1)  # the latency sample would start after the budget
+            return found
+
+        monkeypatch.setattr(traces_view, "call_totals", totals_taking_a_second)
+        response = viewer_client.get(f"{url}?{WHOLE_SET}&provider=openai")
+    assert response.context["timed_out"] and response.context["totals"] is None
+    assert "narrow the dates" in response.content.decode() and _rows(response)
+
+
+def test_bounded_block_within_its_budget_runs_every_query(db):
+    with time_machine.travel(datetime(2026, 11, 5, tzinfo=UTC), tick=False) as clock:
+        with summary.bounded(500), connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            clock.shift(0.4)
+            cursor.execute("SELECT 2")
+            assert cursor.fetchone()[0] == 2
+        with pytest.raises(summary.SummaryTimeout), summary.bounded(500), connection.cursor() as c:
+            clock.shift(0.6)
+            c.execute("SELECT 3")
+
+
+def test_tiny_budget_still_lists_every_row_of_the_page(viewer_client, url, calls, settings):
     settings.SEARCH_SUMMARY_TIMEOUT_MS = 1
     response = viewer_client.get(f"{url}?{WHOLE_SET}&customer=cust-3")
-    if POSTGRES:  # 1 ms may or may not fire there; either way the rows are shown
-        assert _rows(response)
-    else:
-        assert not response.context["timed_out"] and response.context["totals"]["calls"] == 3
+    expected = {c.span_id for c in LLMCall.objects.filter(customer="cust-3", project__slug="acme")}
+    assert {r["data-span-id"] for r in _rows(response)} == expected
+    assert response.context["timed_out"] or response.context["totals"]["calls"] == 3
 
 
 def _rows(response) -> list[dict]:
