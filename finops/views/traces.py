@@ -123,8 +123,10 @@ def _from_rollups(project, search: CallSearch, page, paged: bool) -> dict | None
 
 
 def _from_calls(calls, page, paged: bool) -> dict:
-    """The summary from at most the newest ``COUNT_CAP`` matching calls, under the summary
-    statement timeout; ``timed_out`` (and no totals) when it fires."""
+    """The summary from at most the newest ``COUNT_CAP`` matching calls, within the summary
+    time budget; ``timed_out`` (and no totals) when the budget runs out."""
+    if not page.rows:
+        return {"count": 0, "capped": False, "totals": None}
     try:
         with bounded(settings.SEARCH_SUMMARY_TIMEOUT_MS):
             count, capped = _count(calls, page, paged)
